@@ -1,0 +1,122 @@
+// Package store defines what the pipeline, the query API and the auth layer
+// need from a database, and the types they exchange. Each dialect (SQLite
+// now, PostgreSQL next) lives in its own subpackage and satisfies Store.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/rollup"
+)
+
+// ErrNotFound is returned when a looked-up record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Msg is one queue message: the events it carried and where it came from.
+// Stream and Seq identify it uniquely; a store records them in the same
+// transaction as the events, which is what makes redelivery harmless.
+type Msg struct {
+	Stream string // identity of the queue stream (name and creation time)
+	Seq    uint64 // stream sequence number
+	Events []event.Event
+}
+
+// WriteResult says what a WriteBatch did.
+type WriteResult struct {
+	Events     int // raw events inserted
+	Duplicates int // messages skipped because an earlier batch already applied them
+}
+
+// Writer is what the batch writer needs.
+type Writer interface {
+	// WriteBatch inserts the events of msgs and their rollup increments in one
+	// transaction, skipping messages already applied. All or nothing.
+	WriteBatch(ctx context.Context, msgs []Msg) (WriteResult, error)
+	// ForgetApplied drops the record of applied messages of stream with a
+	// sequence below seq: the queue can no longer redeliver them.
+	ForgetApplied(ctx context.Context, stream string, below uint64) error
+	Ping(ctx context.Context) error
+}
+
+// RollupQuery selects rollup rows. The range is [From, To) on bucket starts.
+type RollupQuery struct {
+	Res        time.Duration // one of rollup.Resolutions
+	From, To   time.Time
+	Dim        string // one of rollup.Dims
+	Direction  event.Direction
+	EventTypes []event.Type // empty: all
+	Values     []string     // restrict to these dimension values; empty: all
+	ByBucket   bool         // one row per bucket; otherwise summed over the range
+}
+
+// RollupRow is the sum of rollup rows for one (bucket, value, direction, type).
+// Bucket is zero unless the query asked ByBucket.
+type RollupRow struct {
+	Bucket    time.Time
+	Value     string
+	Direction event.Direction
+	EventType event.Type
+	rollup.Counts
+}
+
+// HistQuery selects histogram bins of one metric, summed over a range.
+type HistQuery struct {
+	Res        time.Duration
+	From, To   time.Time
+	Dim        string
+	Value      string // with Dim; ignored for rollup.DimTotal
+	Metric     string // rollup.MetricDeliveryTime or rollup.MetricMessageSize
+	Direction  event.Direction
+	EventTypes []event.Type
+}
+
+// Reader is what the query API needs.
+type Reader interface {
+	Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error)
+	// Histogram returns the non-empty bins in ascending order.
+	Histogram(ctx context.Context, q HistQuery) ([]rollup.BinCount, error)
+	// CountEvents counts raw events in [from, to).
+	CountEvents(ctx context.Context, from, to time.Time) (int64, error)
+}
+
+// APIKey is a stored API key. The secret itself is never stored, only its hash.
+type APIKey struct {
+	ID         int64
+	Name       string
+	Prefix     string // the first characters of the key, to recognise it in lists
+	Hash       string // hex SHA-256 of the whole key
+	Scopes     []string
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
+	RevokedAt  time.Time // zero while valid
+}
+
+// KeyStore is what API key management needs.
+type KeyStore interface {
+	CreateAPIKey(ctx context.Context, k APIKey) (int64, error)
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// APIKeyByHash returns the key with that hash, revoked or not, or ErrNotFound.
+	APIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+	// RevokeAPIKey revokes the key with that name or prefix; ErrNotFound if none.
+	RevokeAPIKey(ctx context.Context, nameOrPrefix string, at time.Time) error
+	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+}
+
+// Settings is a small key/value table for server state such as "the demo
+// history was backfilled".
+type Settings interface {
+	Setting(ctx context.Context, key string) (string, error) // ErrNotFound if unset
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Store is a whole database.
+type Store interface {
+	Writer
+	Reader
+	KeyStore
+	Settings
+	Close() error
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/auth"
+	"github.com/tinomail/tinomail/internal/config"
+	"github.com/tinomail/tinomail/internal/store"
+)
+
+func apikey(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, "usage: tinomail apikey create|list|revoke [options]")
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("apikey "+sub, env)
+	dataDir := fs.String("data-dir", defaultDataDir, "directory of the database and queue (same as serve)")
+	var name, scope string
+	switch sub {
+	case "create":
+		fs.StringVar(&name, "name", "", "name of the key, unique (required)")
+		fs.StringVar(&scope, "scope", "", "ingest, read or ingest,read (required)")
+		fs.Usage = config.Usage(fs, "usage: tinomail apikey create --name NAME --scope ingest|read|ingest,read\n\nPrints the new key, and nothing else, on stdout. It is shown only this once.")
+	case "list":
+		fs.Usage = config.Usage(fs, "usage: tinomail apikey list")
+	case "revoke":
+		fs.Usage = config.Usage(fs, "usage: tinomail apikey revoke NAME|PREFIX")
+	default:
+		fmt.Fprintf(env.Stderr, "tinomail apikey: unknown subcommand %q: use create, list or revoke\n", sub)
+		return errUsage
+	}
+	if err := config.Parse(fs, args, env.Getenv); err != nil {
+		return usageError(err)
+	}
+	st, err := openStore(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "create":
+		return apikeyCreate(ctx, st, name, scope, env)
+	case "list":
+		return apikeyList(ctx, st, env)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "usage: tinomail apikey revoke NAME|PREFIX")
+		return errUsage
+	}
+	err = st.RevokeAPIKey(ctx, fs.Arg(0), time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no valid API key is named %q or has that prefix", fs.Arg(0))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "revoked %s\n", fs.Arg(0))
+	return nil
+}
+
+func apikeyCreate(ctx context.Context, st store.Store, name, scope string, env Env) error {
+	if name == "" || scope == "" {
+		fmt.Fprintln(env.Stderr, "tinomail apikey create: --name and --scope are required")
+		return errUsage
+	}
+	scopes, err := auth.ParseScopes(scope)
+	if err != nil {
+		return fmt.Errorf("--scope: %w", err)
+	}
+	key, err := auth.NewKeys(st).Create(ctx, name, scopes, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, key)
+	return nil
+}
+
+func apikeyList(ctx context.Context, st store.Store, env Env) error {
+	keys, err := st.ListAPIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPREFIX\tSCOPES\tCREATED\tLAST USED\tSTATUS")
+	for _, k := range keys {
+		status := "active"
+		if !k.RevokedAt.IsZero() {
+			status = "revoked " + k.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\n", k.Name, k.Prefix, strings.Join(k.Scopes, ","),
+			k.CreatedAt.UTC().Format(time.RFC3339), orNever(k.LastUsedAt), status)
+	}
+	return tw.Flush()
+}
+
+func orNever(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// usageError marks flag errors, which the flag package already printed.
+func usageError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", errUsage, err)
+}

@@ -1,0 +1,279 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tinomail/tinomail/internal/auth"
+	"github.com/tinomail/tinomail/internal/config"
+	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/httpapi"
+	"github.com/tinomail/tinomail/internal/ingest"
+	"github.com/tinomail/tinomail/internal/live"
+	"github.com/tinomail/tinomail/internal/pipeline"
+	"github.com/tinomail/tinomail/internal/query"
+	"github.com/tinomail/tinomail/internal/queue"
+	"github.com/tinomail/tinomail/internal/store"
+	"github.com/tinomail/tinomail/internal/store/sqlite"
+)
+
+const defaultDataDir = "./data"
+
+// serveOptions are the options of tinomail serve, each a flag and a
+// TINOMAIL_* variable.
+type serveOptions struct {
+	listen, dataDir     string
+	natsURL, natsListen string
+	queueMaxBytes       config.Bytes
+	batchSize           int
+	batchWait           time.Duration
+	maxBody             config.Bytes
+	maxEvents           int
+	rateLimit           float64
+	rateBurst           int
+	demo                bool
+	demoRate            float64
+	logLevel, logFormat string
+	shutdownTimeout     time.Duration
+}
+
+func (o *serveOptions) flags(fs *flag.FlagSet) {
+	o.queueMaxBytes = 1 << 30
+	o.maxBody = ingest.DefaultMaxBodyBytes
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory of the SQLite database and the embedded queue")
+	fs.StringVar(&o.natsURL, "nats-url", "", "external NATS server or cluster (e.g. nats://10.0.0.5:4222); empty runs NATS embedded")
+	fs.StringVar(&o.natsListen, "nats-listen", "", "host:port where the embedded NATS accepts other nodes; empty: in-process only")
+	fs.Var(&o.queueMaxBytes, "queue-max-bytes", "queue size; beyond it ingest answers 503 until the writer catches up")
+	fs.IntVar(&o.batchSize, "batch-size", pipeline.DefaultBatchSize, "events per write transaction, at most")
+	fs.DurationVar(&o.batchWait, "batch-wait", pipeline.DefaultBatchWait, "longest wait to fill a batch after its first event")
+	fs.Var(&o.maxBody, "max-body", "largest ingest request body, after gzip decoding")
+	fs.IntVar(&o.maxEvents, "max-events", ingest.DefaultMaxEvents, "most events in one ingest request")
+	fs.Float64Var(&o.rateLimit, "rate-limit", ingest.DefaultRateLimit, "events per second each API key may ingest; 0: unlimited")
+	fs.IntVar(&o.rateBurst, "rate-burst", 0, "events a key may send at once above its rate (default: max of rate and max-events)")
+	fs.BoolVar(&o.demo, "demo", false, "create demo API keys, backfill 24h of simulated history once, and keep simulated traffic flowing")
+	fs.Float64Var(&o.demoRate, "demo-rate", 20, "events per second of simulated traffic with --demo")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests and the batch in flight")
+}
+
+func (o *serveOptions) validate() error {
+	switch {
+	case o.batchSize < 1 || o.batchSize > 100000:
+		return errors.New("--batch-size must be between 1 and 100000")
+	case o.batchWait < time.Millisecond || o.batchWait > time.Minute:
+		return errors.New("--batch-wait must be between 1ms and 1m")
+	case o.maxEvents < 1:
+		return errors.New("--max-events must be at least 1")
+	case o.maxBody < 1024:
+		return errors.New("--max-body must be at least 1KB")
+	case o.queueMaxBytes < 1<<20:
+		return errors.New("--queue-max-bytes must be at least 1MB")
+	case o.rateLimit < 0 || o.rateBurst < 0:
+		return errors.New("--rate-limit and --rate-burst must not be negative")
+	case o.demoRate < 0:
+		return errors.New("--demo-rate must not be negative")
+	case o.shutdownTimeout <= 0:
+		return errors.New("--shutdown-timeout must be positive")
+	}
+	if _, _, err := net.SplitHostPort(o.listen); err != nil {
+		return fmt.Errorf("--listen %q: want host:port", o.listen)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, env Env) error {
+	var o serveOptions
+	fs := newFlagSet("serve", env)
+	o.flags(fs)
+	fs.Usage = config.Usage(fs, "usage: tinomail serve [options]\n\nRuns the HTTP API, the queue (embedded NATS JetStream unless --nats-url), the batch writer and the live stream.")
+	if err := config.Parse(fs, args, env.Getenv); err != nil {
+		return usageError(err)
+	}
+	if err := o.validate(); err != nil {
+		return usageError(err)
+	}
+	log, err := newLogger(env, o.logLevel, o.logFormat)
+	if err != nil {
+		return usageError(err)
+	}
+	return runServer(ctx, o, log)
+}
+
+func newLogger(env Env, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// openStore opens the database of a data dir, creating both if needed.
+func openStore(ctx context.Context, dataDir string) (store.Store, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(dataDir, "tinomail.db"))
+}
+
+// runServer starts everything, waits for ctx, and shuts down in order: stop
+// accepting requests, drain the writer's batch, close queue and store.
+func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	st, err := openStore(ctx, o.dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q, err := queue.Open(ctx, queue.Config{
+		URL: o.natsURL, StoreDir: filepath.Join(o.dataDir, "jetstream"), Listen: o.natsListen,
+		MaxBytes: int64(o.queueMaxBytes), Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerQueueMetrics(reg, q)
+
+	hub := live.NewHub(log, reg)
+	defer hub.Close()
+	if _, err := hub.Subscribe(q.Conn(), queue.SubjectLive); err != nil {
+		return fmt.Errorf("live: subscribe: %w", err)
+	}
+	notify := func(events []event.Event) {
+		if err := live.Publish(q.Conn(), queue.SubjectLive, live.Count(events)); err != nil {
+			log.Warn("live: publish", "err", err)
+		}
+	}
+	writer := pipeline.New(q, st, pipeline.Config{BatchSize: o.batchSize, BatchWait: o.batchWait,
+		DrainTimeout: o.shutdownTimeout, Log: log}, notify, reg)
+
+	keys := auth.NewKeys(st)
+	handler := httpapi.New(httpapi.Deps{
+		Ingest: ingest.New(ingest.Config{MaxBodyBytes: int64(o.maxBody), MaxEvents: o.maxEvents,
+			RateLimit: o.rateLimit, RateBurst: o.rateBurst}, keys, q, log, reg),
+		Query:   &query.Service{Store: st},
+		Keys:    keys,
+		Hub:     hub,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		Ready: func(ctx context.Context) error {
+			if err := q.Ping(ctx); err != nil {
+				return err
+			}
+			return st.Ping(ctx)
+		},
+		Log: log,
+	})
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := newHTTPServer(handler, log)
+
+	writerCtx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- writer.Run(writerCtx) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- srv.Serve(ln) }()
+	log.Info("tinomail serving", "listen", ln.Addr().String(), "data_dir", o.dataDir,
+		"queue", queueName(o.natsURL), "version", Version)
+	if o.demo {
+		go runDemo(ctx, o, st, keys, "http://"+ln.Addr().String(), log)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveDone:
+		stopWriter()
+		return fmt.Errorf("http: %w", err)
+	}
+	log.Info("shutting down")
+	hub.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWriter()
+	if err := <-writerDone; err != nil {
+		log.Error("writer", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func queueName(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return url
+}
+
+// newHTTPServer sets every timeout: slow or stuck clients cost a goroutine
+// for a bounded time only. The live stream sets its own write deadlines.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func registerQueueMetrics(reg prometheus.Registerer, q *queue.Queue) {
+	depth := func(bytes bool) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			m, b, err := q.Depth(ctx)
+			if err != nil {
+				return -1
+			}
+			if bytes {
+				return float64(b)
+			}
+			return float64(m)
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tinomail", Subsystem: "queue", Name: "messages",
+			Help: "Messages waiting in the events stream (-1 when unknown)."}, depth(false)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tinomail", Subsystem: "queue", Name: "bytes",
+			Help: "Bytes waiting in the events stream (-1 when unknown)."}, depth(true)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tinomail", Subsystem: "queue", Name: "dead_letter_messages",
+			Help: "Messages in the dead-letter stream (-1 when unknown)."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := q.DeadCount(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}),
+	)
+}

@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/auth"
+	"github.com/tinomail/tinomail/internal/httperr"
+	"github.com/tinomail/tinomail/internal/query"
+)
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: errors go through the one error writer.
+func (a *api) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			httperr.Write(w, r, a.Log, err, mapError)
+		}
+	})
+}
+
+// mapError maps the sentinels of other packages to answers.
+func mapError(err error) *httperr.Error {
+	var pe *query.ParamError
+	switch {
+	case errors.As(err, &pe):
+		return &httperr.Error{Status: http.StatusBadRequest, Code: "invalid_parameter", Message: pe.Error()}
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return httperr.New(http.StatusUnauthorized, "unauthorized",
+			"send an API key with the read scope as Authorization: Bearer KEY or x-api-key")
+	case errors.Is(err, auth.ErrForbidden):
+		return httperr.New(http.StatusForbidden, "forbidden", "this API key lacks the read scope")
+	case errors.Is(err, context.Canceled):
+		return httperr.New(499, "canceled", "request canceled")
+	}
+	return nil
+}
+
+// read requires a read-scoped API key, then answers with the JSON result.
+func (a *api) read(fn func(r *http.Request) (any, error)) http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.authRead(r); err != nil {
+			return err
+		}
+		v, err := fn(r)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httperr.JSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+// readStream requires a read-scoped API key for a streaming handler.
+func (a *api) readStream(h http.Handler) http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.authRead(r); err != nil {
+			return err
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+func (a *api) authRead(r *http.Request) error {
+	_, err := a.Keys.Authenticate(r.Context(), auth.FromRequest(r), auth.ScopeRead)
+	return err
+}
+
+func (a *api) throughput(r *http.Request) (any, error) {
+	return a.Query.Throughput(r.Context(), r.URL.Query())
+}
+
+func (a *api) stats(r *http.Request) (any, error) {
+	return a.Query.Stats(r.Context(), r.URL.Query())
+}
+
+func (a *api) bounceAnalysis(r *http.Request) (any, error) {
+	return a.Query.BounceAnalysis(r.Context(), r.URL.Query())
+}
+
+func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
+	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := a.Ready(ctx); err != nil {
+		return &httperr.Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: err.Error(),
+			RetryAfter: 5 * time.Second}
+	}
+	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (a *api) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
+}
+
+func (a *api) notFound(_ http.ResponseWriter, r *http.Request) error {
+	return httperr.New(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,90 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+type natsMsg nats.Msg
+
+func (m *natsMsg) header() nats.Header {
+	if m.Header == nil {
+		m.Header = nats.Header{}
+	}
+	return m.Header
+}
+
+func (m *natsMsg) toNats() *nats.Msg { return (*nats.Msg)(m) }
+
+// Subscription delivers the messages of both consumers on two channels, so
+// the writer can always look at the urgent one first.
+type Subscription struct {
+	Urgent <-chan jetstream.Msg
+	Normal <-chan jetstream.Msg
+	iters  []jetstream.MessagesContext
+}
+
+// Subscribe starts pulling from both consumers. prefetch bounds how many
+// messages each consumer holds in this process ahead of the writer: small,
+// because a prefetched message's ack timer is already running.
+func (q *Queue) Subscribe(ctx context.Context, prefetch int) (*Subscription, error) {
+	s := &Subscription{}
+	urgent, err := q.pull(ctx, ConsumerUrgent, prefetch, s)
+	if err != nil {
+		return nil, err
+	}
+	normal, err := q.pull(ctx, ConsumerNormal, prefetch, s)
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.Urgent, s.Normal = urgent, normal
+	return s, nil
+}
+
+func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscription) (<-chan jetstream.Msg, error) {
+	cons, err := q.stream.Consumer(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("queue: consumer %s: %w", name, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(prefetch))
+	if err != nil {
+		return nil, fmt.Errorf("queue: pull from %s: %w", name, err)
+	}
+	s.iters = append(s.iters, it)
+	ch := make(chan jetstream.Msg)
+	go func() {
+		defer close(ch)
+		for {
+			m, err := it.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				// Missed heartbeats and reconnects: the iterator recovers by itself.
+				q.cfg.Log.Warn("queue: pull", "consumer", name, "err", err)
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			select {
+			case ch <- m:
+			case <-ctx.Done():
+				// The message stays unacknowledged and is redelivered.
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+// Stop ends pulling. Messages already handed out can still be acknowledged.
+func (s *Subscription) Stop() {
+	for _, it := range s.iters {
+		it.Stop()
+	}
+}

@@ -1,0 +1,39 @@
+# TinoMail Monitor. Two commands matter: `make run` and `make test`.
+GO       ?= go
+BIN      ?= bin/tinomail
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/tinomail/tinomail/internal/cli.Version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME ?= 5s
+
+.PHONY: run build test vet lint fuzz bench clean
+
+## run: start the whole system on embedded defaults with demo traffic (http://127.0.0.1:8080)
+run:
+	$(GO) run ./cmd/tinomail serve --demo
+
+## build: the single binary, in bin/
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tinomail
+
+## test: formatting, vet, staticcheck, all tests, and a short fuzz run
+test: vet lint
+	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+vet:
+	@unformatted=$$(gofmt -l cmd internal e2e); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME) ./internal/event
+
+## bench: the benchmark suite (results go to docs/benchmarks.md by hand for now)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/... ./e2e/...
+
+clean:
+	rm -rf bin

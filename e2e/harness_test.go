@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 
 // server is one running tinomail serve process.
 type server struct {
-	t       *testing.T
+	t       testing.TB
 	dataDir string
 	addr    string
 	args    []string
@@ -49,7 +49,7 @@ type server struct {
 }
 
 // startServer runs tinomail serve on a free port with a fresh data dir.
-func startServer(t *testing.T, args ...string) *server {
+func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, dataDir: t.TempDir(), args: args}
 	s.start()
@@ -57,7 +57,7 @@ func startServer(t *testing.T, args ...string) *server {
 	return s
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -36,8 +36,21 @@ func apikey(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "tinomail apikey: unknown subcommand %q: use create, list or revoke\n", sub)
 		return errUsage
 	}
+	// revoke takes its argument first or last: "revoke NAME --data-dir D" too.
+	var target string
+	if sub == "revoke" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		target, args = args[0], args[1:]
+	}
 	if err := config.Parse(fs, args, env.Getenv); err != nil {
 		return usageError(err)
+	}
+	if sub == "revoke" {
+		if target == "" && fs.NArg() == 1 {
+			target = fs.Arg(0)
+		} else if target == "" || fs.NArg() != 0 {
+			fmt.Fprintln(env.Stderr, "usage: tinomail apikey revoke NAME|PREFIX")
+			return errUsage
+		}
 	}
 	st, err := openStore(ctx, *dataDir)
 	if err != nil {
@@ -50,18 +63,14 @@ func apikey(ctx context.Context, args []string, env Env) error {
 	case "list":
 		return apikeyList(ctx, st, env)
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "usage: tinomail apikey revoke NAME|PREFIX")
-		return errUsage
-	}
-	err = st.RevokeAPIKey(ctx, fs.Arg(0), time.Now())
+	err = st.RevokeAPIKey(ctx, target, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no valid API key is named %q or has that prefix", fs.Arg(0))
+		return fmt.Errorf("no valid API key is named %q or has that prefix", target)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "revoked %s\n", fs.Arg(0))
+	fmt.Fprintf(env.Stderr, "revoked %s\n", target)
 	return nil
 }
 

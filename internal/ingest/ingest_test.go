@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,11 +75,14 @@ func (f *fixture) post(t *testing.T, body []byte, headers map[string]string) (*h
 	return resp, m
 }
 
+// seq makes every body unique: the queue deduplicates identical bodies.
+var seq atomic.Int64
+
 func events(n int) []byte {
 	var parts []string
 	for i := 0; i < n; i++ {
 		parts = append(parts, fmt.Sprintf(`{"time":%q,"eventType":"delivered","messageId":"m%d"}`,
-			time.Now().UTC().Format(time.RFC3339), i))
+			time.Now().UTC().Format(time.RFC3339), seq.Add(1)))
 	}
 	return []byte("[" + strings.Join(parts, ",") + "]")
 }
@@ -192,4 +196,19 @@ func TestQueueFullAnswers503(t *testing.T) {
 		return
 	}
 	t.Fatal("the queue never filled")
+}
+
+// TestRetriedBodyIsStoredOnce sends the same body twice, as a client does
+// when it did not see the first answer: the queue keeps one copy.
+func TestRetriedBodyIsStoredOnce(t *testing.T) {
+	f := newFixture(t, Config{}, 0)
+	body := events(3)
+	for i := 0; i < 2; i++ {
+		if resp, m := f.post(t, body, map[string]string{"x-api-key": f.ingestKey}); resp.StatusCode != 202 || m["queued"] != 3.0 {
+			t.Fatalf("%d %v", resp.StatusCode, m)
+		}
+	}
+	if msgs, _, _ := f.q.Depth(context.Background()); msgs != 1 {
+		t.Fatalf("queue messages = %d, want 1", msgs)
+	}
 }

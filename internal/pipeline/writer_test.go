@@ -26,7 +26,7 @@ type fixture struct {
 	reg    *prometheus.Registry
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -44,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // run starts a writer and returns a function that stops it and waits.
-func (f *fixture) run(t *testing.T, cfg Config) func() {
+func (f *fixture) run(t testing.TB, cfg Config) func() {
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	w := New(f.q, f.st, cfg, nil, f.reg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,7 +181,7 @@ func TestRedeliveryIsSkipped(t *testing.T) {
 }
 
 // counterValue reads a counter from the registry.
-func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+func counterValue(t testing.TB, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {

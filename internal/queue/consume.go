@@ -57,7 +57,10 @@ func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscrip
 		return nil, fmt.Errorf("queue: pull from %s: %w", name, err)
 	}
 	s.iters = append(s.iters, it)
-	ch := make(chan jetstream.Msg)
+	// Buffered, so that messages wait in the channel rather than in the
+	// goroutine: the writer's "urgent first" check then sees every urgent
+	// message already fetched, not only the one the goroutine is holding.
+	ch := make(chan jetstream.Msg, prefetch)
 	go func() {
 		defer close(ch)
 		for {

@@ -29,6 +29,11 @@ const (
 // Dims lists every dimension, in the order rows are produced.
 var Dims = []string{DimTotal, DimMTANode, DimFromDomain, DimToDomain, DimSendingIP, DimBounceCategory, DimBounceType}
 
+// Histograms are kept for the total only: one histogram row per bin per
+// dimension value was measured at ten times the cost of everything else a
+// batch writes (19,000 bin upserts for 2,000 simulated events, against 2,000
+// count rows), for breakdowns no endpoint serves yet.
+
 // Histogram metrics.
 const (
 	MetricDeliveryTime = "delivery_time_ms"
@@ -112,7 +117,7 @@ func (d *Delta) add(e *event.Event) {
 				cc := c
 				d.Counts[k] = &cc
 			}
-			if dim == DimBounceCategory || dim == DimBounceType {
+			if dim != DimTotal {
 				continue
 			}
 			if e.DeliveryTimeMs != nil {

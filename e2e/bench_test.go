@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/simulate"
+)
+
+// BenchmarkIngestEndToEnd measures events/s accepted by the HTTP API and
+// stored by the writer (the clock stops when the store has them all), at
+// several request batch sizes, against the real binary on loopback.
+func BenchmarkIngestEndToEnd(b *testing.B) {
+	for _, c := range []struct{ batch, concurrency, count int }{
+		{1, 16, 20000}, {100, 8, 200000}, {1000, 8, 400000},
+	} {
+		b.Run(fmt.Sprintf("batch=%d/clients=%d", c.batch, c.concurrency), func(b *testing.B) {
+			s := startServer(b, "--rate-limit", "0")
+			key := s.key("bench", "ingest")
+			var stored float64
+			start := time.Now()
+			var lat []time.Duration
+			for i := 0; i < b.N; i++ {
+				rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: key,
+					Count: int64(c.count), Batch: c.batch, Concurrency: c.concurrency, Seed: int64(i + 1)})
+				if err != nil || rep.Queued != int64(c.count) {
+					b.Fatalf("run: %v, queued %d of %d", err, rep.Queued, c.count)
+				}
+				lat = append(lat, rep.LatencyP99)
+				want := float64((i + 1) * c.count)
+				for stored < want {
+					stored = metric(b, s, "tinomail_writer_events_written_total")
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			elapsed := time.Since(start)
+			b.ReportMetric(stored/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "req-p99-ms")
+			b.ReportMetric(peakRSSMB(s), "peak-RSS-MB")
+			b.ReportMetric(metricAvg(b, s, "tinomail_writer_write_seconds")*1000, "write-ms/batch")
+		})
+	}
+}
+
+// BenchmarkLiveLatency measures the time from a 202 to the counters frame
+// that contains the event, one event at a time, spaced beyond the 250 ms
+// push interval so each measurement starts from an idle stream.
+func BenchmarkLiveLatency(b *testing.B) {
+	s := startServer(b, "--rate-limit", "0")
+	ingestKey := s.key("bench", "ingest")
+	readKey := s.key("wall", "read")
+	req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/live", nil)
+	req.Header.Set("Authorization", "Bearer "+readKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	frames := make(chan time.Time, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event: counters") {
+				frames <- time.Now()
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body := fmt.Sprintf(`{"time":%q,"eventType":"delivered"}`, time.Now().UTC().Format(time.RFC3339Nano))
+		r, _ := http.NewRequest("POST", "http://"+s.addr+"/api/v1/events/ingest", strings.NewReader(body))
+		r.Header.Set("x-api-key", ingestKey)
+		res, err := http.DefaultClient.Do(r)
+		if err != nil || res.StatusCode != 202 {
+			b.Fatalf("ingest: %v", err)
+		}
+		res.Body.Close()
+		accepted := time.Now()
+		select {
+		case at := <-frames:
+			lat = append(lat, at.Sub(accepted))
+		case <-time.After(5 * time.Second):
+			b.Fatal("no counters frame within 5s")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+}
+
+var metricLine = regexp.MustCompile(`(?m)^(\w+?)(_sum|_count)? ([0-9.e+-]+)$`)
+
+func metrics(tb testing.TB, s *server) map[string]float64 {
+	resp, err := http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if m := metricLine.FindStringSubmatch(sc.Text()); m != nil {
+			v, _ := strconv.ParseFloat(m[3], 64)
+			out[m[1]+m[2]] = v
+		}
+	}
+	return out
+}
+
+func metric(tb testing.TB, s *server, name string) float64 { return metrics(tb, s)[name] }
+
+func metricAvg(tb testing.TB, s *server, name string) float64 {
+	m := metrics(tb, s)
+	if m[name+"_count"] == 0 {
+		return 0
+	}
+	return m[name+"_sum"] / m[name+"_count"]
+}
+
+// peakRSSMB reads the server's high-water resident set size.
+func peakRSSMB(s *server) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

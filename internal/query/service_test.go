@@ -1,0 +1,154 @@
+package query
+
+import (
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/store"
+	"github.com/tinomail/tinomail/internal/store/sqlite"
+)
+
+// fixture is a Service over a fresh SQLite store whose clock reads testNow.
+type fixture struct {
+	t   *testing.T
+	db  *sqlite.Store
+	svc *Service
+	seq uint64
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "tinomail.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &fixture{t: t, db: db, svc: &Service{Store: db, Now: func() time.Time { return testNow }}}
+}
+
+// write normalizes events, as ingest does, and stores them in one batch.
+func (f *fixture) write(evs ...event.Event) {
+	f.t.Helper()
+	for i := range evs {
+		event.Normalize(&evs[i])
+	}
+	f.seq++
+	res, err := f.db.WriteBatch(f.t.Context(), []store.Msg{{Stream: "s", Seq: f.seq, Events: evs}})
+	if err != nil {
+		f.t.Fatalf("write batch: %v", err)
+	}
+	if res.Events != len(evs) {
+		f.t.Fatalf("wrote %d events, want %d", res.Events, len(evs))
+	}
+}
+
+// at returns the time of testNow's day at hh:mm:ss, or of another day given
+// as a whole RFC 3339 time.
+func at(t *testing.T, clock string) time.Time {
+	t.Helper()
+	if len(clock) > 8 {
+		return mustTime(t, clock)
+	}
+	return mustTime(t, "2024-05-10T"+clock+"Z")
+}
+
+// ev is an event of type typ at time tm, to a recipient at toDomain when
+// given; opts adjust the rest.
+func ev(tm time.Time, typ event.Type, toDomain string, opts ...func(*event.Event)) event.Event {
+	e := event.Event{Time: tm, EventType: typ, FromAddress: "news@Sender.example"}
+	if toDomain != "" {
+		e.ToAddress = "user@" + toDomain
+	}
+	for _, o := range opts {
+		o(&e)
+	}
+	return e
+}
+
+func node(n string) func(*event.Event) { return func(e *event.Event) { e.MTANode = n } }
+
+func inbound(e *event.Event) { e.Direction = event.Inbound }
+
+func dt(ms int64) func(*event.Event) { return func(e *event.Event) { e.DeliveryTimeMs = &ms } }
+
+func bounce(category, kind string) func(*event.Event) {
+	return func(e *event.Event) { e.BounceCategory, e.BounceType = category, kind }
+}
+
+func repeat(n int, e event.Event) []event.Event {
+	evs := make([]event.Event, n)
+	for i := range evs {
+		evs[i] = e
+	}
+	return evs
+}
+
+func query(t *testing.T, q string) url.Values {
+	t.Helper()
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestServiceParamErrors checks that every endpoint refuses each bad
+// parameter with a ParamError naming it, before touching the store.
+func TestServiceParamErrors(t *testing.T) {
+	f := newFixture(t)
+	type endpoint func(*Service, url.Values) error
+	throughput := func(s *Service, v url.Values) error { _, err := s.Throughput(t.Context(), v); return err }
+	stats := func(s *Service, v url.Values) error { _, err := s.Stats(t.Context(), v); return err }
+	bounces := func(s *Service, v url.Values) error { _, err := s.BounceAnalysis(t.Context(), v); return err }
+	all := map[string]endpoint{"throughput": throughput, "stats": stats, "bounces": bounces}
+
+	common := []struct{ query, param, contains string }{
+		{"range=90d", "range", "must be one of 1h, 6h, 24h, 7d, 30d"},
+		{"from=last+week", "from", "must be an RFC 3339 time"},
+		{"from=2024-05-01T00:00:00Z&to=05/02/2024", "to", "must be an RFC 3339 time"},
+		{"from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z", "from", `must be before "to"`},
+		{"from=2020-01-01T00:00:00Z&to=2024-01-01T00:00:00Z", "from", "at most 400 days"},
+		{"range=1h&from=2024-05-10T00:00:00Z", "range", `cannot be combined with "from"`},
+		{"step=1w", "step", "must be one of 5m, 1h, 1d"},
+		{"range=7d&step=5m", "step", "more than 2000"},
+		{"direction=sideways", "direction", `must be inbound or outbound, not "sideways"`},
+		{"direction=inbound&direction=outbound", "direction", "at most once"},
+	}
+	for name, call := range all {
+		for _, tt := range common {
+			t.Run(name+"/"+tt.query, func(t *testing.T) {
+				checkParamError(t, call(f.svc, query(t, tt.query)), tt.param, tt.contains)
+			})
+		}
+	}
+	specific := []struct {
+		name                   string
+		call                   endpoint
+		query, param, contains string
+	}{
+		{"throughput", throughput, "by=mta_node", "by", "must be one of event_type, node, domain"},
+		{"throughput", throughput, "by=", "", ""}, // empty is the default
+		{"throughput", throughput, "eventType=delivered,clicked", "eventType", `unknown event type "clicked"`},
+		{"stats", stats, "by=node", "by", "must be one of from_domain, to_domain, mta_node, sending_ip, event_type"},
+		{"stats", stats, "limit=0", "limit", "must be an integer from 1 to 1000"},
+		{"stats", stats, "limit=5000", "limit", "must be an integer from 1 to 1000"},
+		{"stats", stats, "limit=many", "limit", `not "many"`},
+		{"stats", stats, "sort=bounceRate", "sort", "must be one of total, bounce_rate"},
+		{"stats", stats, "sort=total&sort=key", "sort", "at most once"},
+	}
+	for _, tt := range specific {
+		t.Run(tt.name+"/"+tt.query, func(t *testing.T) {
+			err := tt.call(f.svc, query(t, tt.query))
+			if tt.param == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			checkParamError(t, err, tt.param, tt.contains)
+		})
+	}
+}

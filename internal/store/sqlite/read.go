@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/rollup"
+	"github.com/tinomail/tinomail/internal/store"
+)
+
+// Rollups sums rollup rows of one resolution and dimension over [From, To).
+// Rows are ordered by bucket, value, direction and event type.
+func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error) {
+	res, err := resSeconds(q.Res)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: rollups: %w", err)
+	}
+	group := "value, direction, event_type"
+	if q.ByBucket {
+		group = "bucket, " + group
+	}
+	var w where
+	w.add("res = ?", res)
+	w.add("dim = ?", q.Dim)
+	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
+	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.filters(q.Direction, q.EventTypes)
+	w.in("value", q.Values)
+	query := "SELECT " + group + `, SUM(count), SUM(dt_sum), SUM(dt_count), SUM(size_sum), SUM(size_count)
+		FROM rollup_counts WHERE ` + w.sql() + " GROUP BY " + group + " ORDER BY " + group
+
+	rows, err := s.r.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: rollups of %q at %s: %w", q.Dim, q.Res, err)
+	}
+	defer rows.Close()
+	var out []store.RollupRow
+	for rows.Next() {
+		var r store.RollupRow
+		var bucket int64
+		var dir, typ string
+		dest := []any{&r.Value, &dir, &typ, &r.Count, &r.DtSum, &r.DtCount, &r.SizeSum, &r.SizeCount}
+		if q.ByBucket {
+			dest = append([]any{&bucket}, dest...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sqlite: rollups of %q at %s: scan: %w", q.Dim, q.Res, err)
+		}
+		if q.ByBucket {
+			r.Bucket = time.Unix(bucket, 0).UTC()
+		}
+		r.Direction, r.EventType = event.Direction(dir), event.Type(typ)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: rollups of %q at %s: %w", q.Dim, q.Res, err)
+	}
+	return out, nil
+}
+
+// Histogram returns the non-empty bins of one metric, summed over the range,
+// in ascending order.
+func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
+	res, err := resSeconds(q.Res)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: histogram: %w", err)
+	}
+	value := q.Value
+	if q.Dim == rollup.DimTotal {
+		value = ""
+	}
+	var w where
+	w.add("res = ?", res)
+	w.add("dim = ?", q.Dim)
+	w.add("metric = ?", q.Metric)
+	w.add("value = ?", value)
+	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
+	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.filters(q.Direction, q.EventTypes)
+	query := `SELECT bin, SUM(count) FROM rollup_hist WHERE ` + w.sql() +
+		` GROUP BY bin HAVING SUM(count) > 0 ORDER BY bin`
+
+	rows, err := s.r.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: histogram of %s by %q at %s: %w", q.Metric, q.Dim, q.Res, err)
+	}
+	defer rows.Close()
+	var out []rollup.BinCount
+	for rows.Next() {
+		var b rollup.BinCount
+		if err := rows.Scan(&b.Bin, &b.Count); err != nil {
+			return nil, fmt.Errorf("sqlite: histogram of %s: scan: %w", q.Metric, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: histogram of %s: %w", q.Metric, err)
+	}
+	return out, nil
+}
+
+// CountEvents counts raw events with a time in [from, to).
+func (s *Store) CountEvents(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_events WHERE time >= ? AND time < ?`,
+		ceilUnix(from, time.Millisecond), ceilUnix(to, time.Millisecond)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count events in [%s, %s): %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// resSeconds validates a rollup resolution: asking for one that is not kept
+// is a caller bug that would otherwise look like an empty range.
+func resSeconds(d time.Duration) (int64, error) {
+	if !slices.Contains(rollup.Resolutions, d) {
+		return 0, fmt.Errorf("resolution %s is not kept", d)
+	}
+	return int64(d / time.Second), nil
+}
+
+// ceilUnix returns t in units of unit since the epoch, rounded up. Stored
+// times are whole units, and for a whole x, x >= t ⇔ x >= ceil(t) (likewise
+// for <), so rounding both range ends up keeps [from, to) exact.
+func ceilUnix(t time.Time, unit time.Duration) int64 {
+	// From Unix and Nanosecond rather than UnixNano, which overflows outside
+	// 1678-2262 and so would break an open-ended range starting at time.Time{}.
+	per := int64(time.Second / unit)
+	ns := int64(t.Nanosecond())
+	q := t.Unix()*per + ns/int64(unit)
+	if ns%int64(unit) > 0 {
+		q++
+	}
+	return q
+}
+
+// where accumulates AND-ed conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) in(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	w.conds = append(w.conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+	for _, v := range vals {
+		w.args = append(w.args, v)
+	}
+}
+
+// filters adds the optional direction and event type filters shared by
+// rollup and histogram queries; empty means all.
+func (w *where) filters(dir event.Direction, types []event.Type) {
+	if dir != "" {
+		w.add("direction = ?", string(dir))
+	}
+	ts := make([]string, len(types))
+	for i, t := range types {
+		ts[i] = string(t)
+	}
+	w.in("event_type", ts)
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }

@@ -99,7 +99,8 @@ func TestKill9ExactlyOnce(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	l.halt()
-	eventually(t, 30*time.Second, "the queue to drain", func() bool {
+	// Messages the killed server held come back after the ack wait (15s).
+	eventually(t, 60*time.Second, "the queue to drain", func() bool {
 		_, _, body := get(t, s.url("/metrics"), "")
 		return regexp.MustCompile(`(?m)^tinomail_queue_messages 0$`).Match(body)
 	})

@@ -34,7 +34,7 @@ type Config struct {
 
 // Defaults chosen by BenchmarkPipeline (see docs/benchmarks.md).
 const (
-	DefaultBatchSize = 2000
+	DefaultBatchSize = 5000
 	DefaultBatchWait = 50 * time.Millisecond
 )
 
@@ -84,18 +84,24 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 	defer sub.Stop()
 	go w.forgetLoop(ctx)
-	for {
-		batch := w.collect(ctx, sub)
-		if len(batch) > 0 {
-			// The batch is written even when ctx ends meanwhile: that is the drain.
-			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout)
-			w.write(wctx, batch)
-			cancel()
+	// Collecting (which decodes) runs beside writing, on another core: the
+	// next batch is ready when the store commits the previous one.
+	batches := make(chan []item, 1)
+	go func() {
+		defer close(batches)
+		for ctx.Err() == nil {
+			if batch := w.collect(ctx, sub); len(batch) > 0 {
+				batches <- batch
+			}
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
+	}()
+	for batch := range batches {
+		// A batch is written even when ctx ends meanwhile: that is the drain.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout)
+		w.write(wctx, batch)
+		cancel()
 	}
+	return nil
 }
 
 // prefetch sizes the client-side buffer of each consumer in messages.

@@ -32,6 +32,12 @@ const (
 	SubjectLive = "tinomail.live"
 )
 
+// DefaultAckWait is how long a message handed to a writer stays invisible to
+// others before it is delivered again. After a crash, the messages the dead
+// writer held come back after this long, so it is short; a writer that needs
+// longer (the store is down) extends it with InProgress.
+const DefaultAckWait = 15 * time.Second
+
 // ErrFull is returned when the stream is at its limits: ingest answers 503
 // and the client retries later. Nothing is ever dropped to make room.
 var ErrFull = errors.New("queue full")
@@ -69,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		cfg.Log = slog.Default()
 	}
 	if cfg.AckWait <= 0 {
-		cfg.AckWait = time.Minute
+		cfg.AckWait = DefaultAckWait
 	}
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1

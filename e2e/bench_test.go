@@ -53,11 +53,28 @@ func BenchmarkIngestEndToEnd(b *testing.B) {
 
 // BenchmarkLiveLatency measures the time from a 202 to the counters frame
 // that contains the event, one event at a time, spaced beyond the 250 ms
-// push interval so each measurement starts from an idle stream.
+// push interval. "load" runs the simulator at 5,000 events/s meanwhile; the
+// measured events are of type "sent", which the simulator never produces, so
+// the frame that carries one is known.
 func BenchmarkLiveLatency(b *testing.B) {
+	for _, load := range []float64{0, 5000} {
+		b.Run(fmt.Sprintf("load=%.0f", load), func(b *testing.B) { benchLive(b, load) })
+	}
+}
+
+func benchLive(b *testing.B, load float64) {
 	s := startServer(b, "--rate-limit", "0")
 	ingestKey := s.key("bench", "ingest")
 	readKey := s.key("wall", "read")
+	if load > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = simulate.Run(ctx, simulate.Config{URL: "http://" + s.addr, APIKey: ingestKey, Rate: load, Batch: 100, Concurrency: 4})
+		}()
+		defer func() { cancel(); <-done }()
+	}
 	req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/live", nil)
 	req.Header.Set("Authorization", "Bearer "+readKey)
 	resp, err := http.DefaultClient.Do(req)
@@ -69,16 +86,16 @@ func BenchmarkLiveLatency(b *testing.B) {
 	go func() {
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "event: counters") {
+			if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `"sent":`) {
 				frames <- time.Now()
 			}
 		}
 	}()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		body := fmt.Sprintf(`{"time":%q,"eventType":"delivered"}`, time.Now().UTC().Format(time.RFC3339Nano))
+		body := fmt.Sprintf(`{"time":%q,"eventType":"sent"}`, time.Now().UTC().Format(time.RFC3339Nano))
 		r, _ := http.NewRequest("POST", "http://"+s.addr+"/api/v1/events/ingest", strings.NewReader(body))
 		r.Header.Set("x-api-key", ingestKey)
 		res, err := http.DefaultClient.Do(r)

@@ -51,8 +51,10 @@ func runDemo(ctx context.Context, o serveOptions, st store.Store, keys *auth.Key
 		return
 	}
 	log.Info("demo: simulated traffic", "rate", o.demoRate)
+	// The endless demo flow reports only its problems, not its progress.
+	quiet := slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn})
 	if _, err := simulate.Run(ctx, simulate.Config{URL: url, APIKey: k.Ingest, Rate: o.demoRate,
-		Batch: 10, Concurrency: 2, Log: log}); err != nil && ctx.Err() == nil {
+		Batch: 10, Concurrency: 2, Log: quiet}); err != nil && ctx.Err() == nil {
 		log.Error("demo: traffic", "err", err)
 	}
 }
@@ -81,4 +83,14 @@ func ensureDemoKeys(ctx context.Context, dataDir string, keys *auth.Keys) (demoK
 		return k, fmt.Errorf("write %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
 }

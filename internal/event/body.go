@@ -36,17 +36,11 @@ func DecodeBody(body []byte, maxEvents int, now time.Time) (Decoded, error) {
 		return Decoded{}, ErrEmpty
 	}
 	var items [][]byte
+	valid := json.Valid(body)
 	switch {
-	case body[0] == '[':
-		var raws []json.RawMessage
-		if err := json.Unmarshal(body, &raws); err != nil {
-			return Decoded{}, fmt.Errorf("%w: %s", ErrNotJSON, jsonErrorText(err))
-		}
-		items = make([][]byte, len(raws))
-		for i, r := range raws {
-			items[i] = r
-		}
-	case json.Valid(body):
+	case valid && body[0] == '[':
+		items = splitArray(body)
+	case valid:
 		items = [][]byte{body}
 	case body[0] == '{' && bytes.IndexByte(body, '\n') > 0:
 		items = splitLines(body)
@@ -89,4 +83,48 @@ func splitLines(body []byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// splitArray returns the elements of a JSON array already known to be valid,
+// in one pass that only tracks nesting and strings.
+func splitArray(body []byte) [][]byte {
+	var items [][]byte
+	depth, start := 0, -1
+	inString, escaped := false, false
+	for i, c := range body {
+		switch {
+		case inString:
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				if start >= 0 {
+					items = append(items, trimSpace(body[start:i]))
+				}
+				return items
+			}
+		case c == ',' && depth == 1:
+			items = append(items, trimSpace(body[start:i]))
+			start = -1
+			continue
+		}
+		if start < 0 && depth >= 1 && !isSpace(c) {
+			start = i
+		}
+	}
+	return items
 }

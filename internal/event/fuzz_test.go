@@ -13,8 +13,21 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte(`[{"time":"2026-11-26T10:00:00Z","eventType":"bounced","statusCode":"550"},null,1]`))
 	f.Add([]byte("{\"time\":1795600000000,\"eventType\":\"sent\"}\n{\"x\":"))
 	f.Add([]byte(`[[[[[[[[[]]]]]]]]]`))
+	f.Add([]byte(` [ "a,]" , {"b":"\\\"]"} ,[1,[2]], null ] `))
 	f.Add([]byte(`{"time":"2026-11-26T10:00:00Z","eventType":"received","spamScore":1e999,"messageSize":99999999999999999999}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		var raws []json.RawMessage
+		if json.Unmarshal(body, &raws) == nil {
+			items := splitArray(trimSpace(body))
+			if len(items) != len(raws) {
+				t.Fatalf("splitArray found %d elements, encoding/json %d", len(items), len(raws))
+			}
+			for i := range items {
+				if string(items[i]) != string(raws[i]) {
+					t.Fatalf("element %d: %q vs %q", i, items[i], raws[i])
+				}
+			}
+		}
 		d, err := DecodeBody(body, 1000, testNow)
 		if err != nil {
 			return

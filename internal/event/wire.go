@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The wire types accept what real clients send (a number where a string is
@@ -26,7 +27,11 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, nullLiteral):
 	case b[0] == '"':
 		f.set = true
-		if err := json.Unmarshal(b, &f.v); err != nil {
+		// Most strings have no escapes: take them as they are instead of
+		// running the JSON decoder again on each one.
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			f.v = string(inner)
+		} else if err := json.Unmarshal(b, &f.v); err != nil {
 			f.bad = "must be a string"
 		}
 	case isNumberStart(b[0]):

@@ -1,11 +1,10 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,11 +39,7 @@ func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
 		subject string
 		events  []event.Event
 	}{{SubjectUrgent, urgent}, {SubjectNormal, normal}} {
-		chunks, err := encodeChunks(g.events)
-		if err != nil {
-			return err
-		}
-		for _, c := range chunks {
+		for _, c := range encodeChunks(g.events) {
 			sum := sha256.Sum256(c)
 			f, err := q.js.PublishAsync(g.subject, c, jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
 			if err != nil {
@@ -77,39 +72,39 @@ func classify(err error) error {
 	return fmt.Errorf("%w: %v", ErrUnavailable, err)
 }
 
-// encodeChunks encodes events as JSON arrays of at most maxChunk bytes each
+// encodeChunks encodes events in messages of at most maxChunk bytes each
 // (a single event larger than that still gets a message of its own).
-func encodeChunks(events []event.Event) ([][]byte, error) {
+func encodeChunks(events []event.Event) [][]byte {
 	if len(events) == 0 {
-		return nil, nil
+		return nil
 	}
 	var chunks [][]byte
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	for i := range events {
-		b, err := json.Marshal(&events[i])
-		if err != nil {
-			return nil, fmt.Errorf("queue: encode event: %w", err)
-		}
-		if buf.Len() > 1 && buf.Len()+len(b)+1 > maxChunk {
-			buf.WriteByte(']')
-			chunks = append(chunks, bytes.Clone(buf.Bytes()))
-			buf.Reset()
-			buf.WriteByte('[')
-		}
-		if buf.Len() > 1 {
-			buf.WriteByte(',')
-		}
-		buf.Write(b)
+	var body []byte
+	n := 0
+	flush := func() {
+		head := binary.AppendUvarint([]byte{codecVersion}, uint64(n))
+		chunks = append(chunks, append(head, body...))
+		body, n = body[:0], 0
 	}
-	buf.WriteByte(']')
-	return append(chunks, bytes.Clone(buf.Bytes())), nil
+	for i := range events {
+		before := len(body)
+		body = appendEvent(body, &events[i])
+		if n > 0 && len(body) > maxChunk {
+			last := append([]byte(nil), body[before:]...)
+			body = body[:before]
+			flush()
+			body = append(body, last...)
+		}
+		n++
+	}
+	flush()
+	return chunks
 }
 
 // Decode returns the events of one queue message.
 func Decode(data []byte) ([]event.Event, error) {
-	var events []event.Event
-	if err := json.Unmarshal(data, &events); err != nil {
+	events, err := decodeEvents(data)
+	if err != nil {
 		return nil, fmt.Errorf("queue: decode message of %d bytes: %w", len(data), err)
 	}
 	return events, nil

@@ -105,6 +105,34 @@ func (a *api) index(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
 }
 
-func (a *api) notFound(_ http.ResponseWriter, r *http.Request) error {
-	return httperr.New(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path)
+// jsonMiss answers requests no route takes (404, or 405 with Allow) with the
+// JSON error body of every other error, instead of the mux's plain text.
+func (a *api) jsonMiss(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if rec.status == http.StatusMethodNotAllowed {
+			httperr.Write(w, r, a.Log, httperr.New(rec.status, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
+		httperr.Write(w, r, a.Log, httperr.New(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
+	})
 }
+
+// statusRecorder keeps the status and headers a handler writes, and drops the body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header         { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusRecorder) WriteHeader(code int)        { s.status = code }

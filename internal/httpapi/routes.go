@@ -40,9 +40,8 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /readyz", a.handle(a.readyz))
 	mux.Handle("GET /metrics", d.Metrics)
 	mux.HandleFunc("GET /{$}", a.index)
-	mux.Handle("/", a.handle(a.notFound))
 
-	return recoverPanics(d.Log, securityHeaders(mux))
+	return recoverPanics(d.Log, securityHeaders(a.jsonMiss(mux)))
 }
 
 type api struct {

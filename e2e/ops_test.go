@@ -29,14 +29,14 @@ func TestOperations(t *testing.T) {
 	})
 	m := metrics(t, s)
 	for name, want := range map[string]float64{
-		"tinomail_ingest_events_accepted_total":       1,
-		"tinomail_ingest_events_rejected_total":       0,
-		"tinomail_queue_messages":                     0,
-		"tinomail_queue_dead_letter_messages":         0,
+		"tinomail_ingest_events_accepted_total":        1,
+		"tinomail_ingest_events_rejected_total":        0,
+		"tinomail_queue_messages":                      0,
+		"tinomail_queue_dead_letter_messages":          0,
 		"tinomail_writer_dead_lettered_messages_total": 0,
-		"tinomail_writer_batch_events_count":          1,
-		"tinomail_writer_batch_events_sum":            1,
-		"tinomail_writer_write_seconds_count":         1,
+		"tinomail_writer_batch_events_count":           1,
+		"tinomail_writer_batch_events_sum":             1,
+		"tinomail_writer_write_seconds_count":          1,
 	} {
 		if got, ok := m[name]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)

@@ -203,11 +203,16 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		go runDemo(ctx, o, st, keys, "http://"+ln.Addr().String(), log)
 	}
 
+	var failure error
 	select {
 	case <-ctx.Done():
 	case err := <-serveDone:
-		stopWriter()
-		return fmt.Errorf("http: %w", err)
+		failure = fmt.Errorf("http: %w", err)
+	case err := <-writerDone:
+		// The writer only returns early when it cannot consume at all:
+		// serving on would accept events nobody writes.
+		writerDone <- err
+		failure = fmt.Errorf("writer stopped: %v", err)
 	}
 	log.Info("shutting down")
 	hub.Close()
@@ -221,7 +226,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		log.Error("writer", "err", err)
 	}
 	log.Info("stopped")
-	return nil
+	return failure
 }
 
 func queueName(url string) string {

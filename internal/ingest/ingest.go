@@ -52,13 +52,12 @@ const maxErrors = 1000
 
 // Handler is the ingest endpoint.
 type Handler struct {
-	cfg     Config
-	keys    *auth.Keys
-	pub     Publisher
-	limits  *limiters
-	log     *slog.Logger
-	m       *metrics
-	nowFunc func() time.Time
+	cfg    Config
+	keys   *auth.Keys
+	pub    Publisher
+	limits *limiters
+	log    *slog.Logger
+	m      *metrics
 }
 
 // New returns the ingest endpoint.
@@ -73,7 +72,7 @@ func New(cfg Config, keys *auth.Keys, pub Publisher, log *slog.Logger, reg prome
 		cfg.PublishTimeout = 10 * time.Second
 	}
 	return &Handler{cfg: cfg, keys: keys, pub: pub, log: log, m: newMetrics(reg),
-		limits: newLimiters(cfg.RateLimit, max(cfg.RateBurst, cfg.MaxEvents)), nowFunc: time.Now}
+		limits: newLimiters(cfg.RateLimit, max(cfg.RateBurst, cfg.MaxEvents))}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +104,7 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := h.nowFunc()
+	now := time.Now()
 	dec, err := event.DecodeBody(body, h.cfg.MaxEvents, now)
 	switch {
 	case errors.Is(err, event.ErrTooMany):

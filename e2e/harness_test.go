@@ -166,22 +166,13 @@ func post(t *testing.T, url, key string, body []byte, headers ...string) (int, h
 // getJSON fetches path with a bearer key into v and returns the status.
 func getJSON(t *testing.T, url, key string, v any) int {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == 200 && v != nil {
+	status, _, b := get(t, url, key)
+	if status == 200 && v != nil {
 		if err := json.Unmarshal(b, v); err != nil {
 			t.Fatalf("GET %s: %v: %s", url, err, b)
 		}
 	}
-	return resp.StatusCode
+	return status
 }
 
 // eventually polls cond until it holds or the timeout passes.

@@ -25,6 +25,7 @@ import (
 	"github.com/tinomail/tinomail/internal/pipeline"
 	"github.com/tinomail/tinomail/internal/query"
 	"github.com/tinomail/tinomail/internal/queue"
+	"github.com/tinomail/tinomail/internal/retention"
 	"github.com/tinomail/tinomail/internal/store"
 	"github.com/tinomail/tinomail/internal/store/sqlite"
 )
@@ -47,6 +48,10 @@ type serveOptions struct {
 	demoRate            float64
 	logLevel, logFormat string
 	shutdownTimeout     time.Duration
+	retentionEvents     config.Age
+	retention5m         config.Age
+	retention1h         config.Age
+	retention1d         config.Age
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -67,6 +72,11 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.demoRate, "demo-rate", 20, "events per second of simulated traffic with --demo")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	o.retention5m.D, o.retention1h.D = 35*24*time.Hour, 400*24*time.Hour
+	fs.Var(&o.retentionEvents, "retention-events", "how long raw events are kept (default 30d on SQLite); 0: forever")
+	fs.Var(&o.retention5m, "retention-5m", "how long 5-minute rollups are kept; 0: forever")
+	fs.Var(&o.retention1h, "retention-1h", "how long hourly rollups are kept; 0: forever")
+	fs.Var(&o.retention1d, "retention-1d", "how long daily rollups are kept; 0: forever")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests and the batch in flight")
 }
 
@@ -193,6 +203,11 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	srv := newHTTPServer(handler, log)
 
 	writerCtx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
+	if r, ok := st.(store.Retainer); ok {
+		go retention.Run(ctx, r, o.retention(), time.Minute, time.Hour, log)
+	} else {
+		log.Warn("this store does not enforce retention yet")
+	}
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.Run(writerCtx) }()
 	serveDone := make(chan error, 1)
@@ -227,6 +242,16 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return failure
+}
+
+// retention is the policy of the options, with the store's default for raw
+// events when none was given.
+func (o *serveOptions) retention() store.Retention {
+	events := o.retentionEvents.D
+	if !o.retentionEvents.Given {
+		events = 30 * 24 * time.Hour
+	}
+	return store.Retention{Events: events, Rollup5m: o.retention5m.D, Rollup1h: o.retention1h.D, Rollup1d: o.retention1d.D}
 }
 
 func queueName(url string) string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // EnvName returns the environment variable of a flag.
@@ -90,4 +91,42 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%dKB", n>>10)
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// Age is a retention period: "30d", "12h", "90m", or "0" for forever.
+type Age struct {
+	D     time.Duration
+	Given bool // given on the command line or in the environment
+}
+
+func (a *Age) String() string {
+	switch {
+	case a == nil || a.D == 0:
+		return "0"
+	case a.D%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", a.D/(24*time.Hour))
+	}
+	return a.D.String()
+}
+
+// Set parses a period.
+func (a *Age) Set(s string) error {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a period such as 30d, 12h or 0 (forever)")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else if s == "0" {
+		d = 0
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil || d < 0 {
+			return fmt.Errorf("want a period such as 30d, 12h or 0 (forever)")
+		}
+	}
+	a.D, a.Given = d, true
+	return nil
 }

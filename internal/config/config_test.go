@@ -60,3 +60,22 @@ func TestBytes(t *testing.T) {
 		t.Errorf("FormatBytes = %q", s)
 	}
 }
+
+func TestAge(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "12h": 12 * time.Hour, "0": 0, "90m": 90 * time.Minute} {
+		var a Age
+		if err := a.Set(in); err != nil || a.D != want || !a.Given {
+			t.Errorf("Set(%q) = %v %v, %v", in, a.D, a.Given, err)
+		}
+	}
+	for _, in := range []string{"", "-1d", "xd", "soon", "-5h"} {
+		var a Age
+		if err := a.Set(in); err == nil {
+			t.Errorf("Set(%q) accepted", in)
+		}
+	}
+	a := Age{D: 400 * 24 * time.Hour}
+	if a.String() != "400d" {
+		t.Errorf("String = %q", a.String())
+	}
+}

@@ -1,0 +1,36 @@
+// Package retention deletes data past its age, on a schedule.
+package retention
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/store"
+)
+
+// Run enforces policy once after delay, then every interval, until ctx ends.
+// Each run logs what it removed. With several nodes on one database every
+// node runs it; the deletes are idempotent, so that only costs a query.
+func Run(ctx context.Context, r store.Retainer, policy store.Retention, delay, interval time.Duration, log *slog.Logger) {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		rm, err := r.Retain(ctx, start, policy)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("retention", "err", err)
+			}
+		} else {
+			log.Info("retention", "events_removed", rm.Events, "rollup_rows_removed", rm.RollupRows,
+				"took", time.Since(start).Round(time.Millisecond))
+		}
+		t.Reset(interval)
+	}
+}

@@ -1,0 +1,27 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Retention says how long each kind of data is kept; zero keeps it forever.
+// Raw events go first: queries over older ranges are answered from rollups,
+// which is why the coarser rollups are kept longer.
+type Retention struct {
+	Events   time.Duration
+	Rollup5m time.Duration
+	Rollup1h time.Duration
+	Rollup1d time.Duration
+}
+
+// Removed counts what one retention run deleted.
+type Removed struct {
+	Events     int64
+	RollupRows int64 // count rows and histogram bins, all resolutions
+}
+
+// Retainer enforces a retention policy.
+type Retainer interface {
+	Retain(ctx context.Context, now time.Time, r Retention) (Removed, error)
+}

@@ -29,6 +29,12 @@ type loader struct {
 }
 
 func startLoader(url, key string, workers, batch int) *loader {
+	return startNamedLoader("", url, key, workers, batch)
+}
+
+// startNamedLoader is startLoader with a prefix that keeps the ids of
+// several loaders apart.
+func startNamedLoader(prefix, url, key string, workers, batch int) *loader {
 	l := &loader{url: url, key: key, accepted: map[string]bool{}, stop: make(chan struct{})}
 	client := &http.Client{Timeout: 5 * time.Second}
 	for w := 0; w < workers; w++ {
@@ -45,7 +51,7 @@ func startLoader(url, key string, workers, batch int) *loader {
 				var body bytes.Buffer
 				body.WriteByte('[')
 				for i := range ids {
-					ids[i] = fmt.Sprintf("w%d-%d-%d", w, n, i)
+					ids[i] = fmt.Sprintf("%sw%d-%d-%d", prefix, w, n, i)
 					if i > 0 {
 						body.WriteByte(',')
 					}

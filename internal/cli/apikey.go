@@ -21,7 +21,8 @@ func apikey(ctx context.Context, args []string, env Env) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("apikey "+sub, env)
-	dataDir := fs.String("data-dir", defaultDataDir, "directory of the database and queue (same as serve)")
+	dataDir := fs.String("data-dir", defaultDataDir, "directory of the SQLite database (same as serve)")
+	databaseURL := fs.String("database-url", "", "PostgreSQL URL (same as serve); empty: SQLite in the data dir")
 	var name, scope string
 	switch sub {
 	case "create":
@@ -52,7 +53,7 @@ func apikey(ctx context.Context, args []string, env Env) error {
 			return errUsage
 		}
 	}
-	st, err := openStore(ctx, *dataDir)
+	st, err := openStore(ctx, *dataDir, *databaseURL)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -27,7 +26,6 @@ import (
 	"github.com/tinomail/tinomail/internal/queue"
 	"github.com/tinomail/tinomail/internal/retention"
 	"github.com/tinomail/tinomail/internal/store"
-	"github.com/tinomail/tinomail/internal/store/sqlite"
 )
 
 const defaultDataDir = "./data"
@@ -36,6 +34,7 @@ const defaultDataDir = "./data"
 // TINOMAIL_* variable.
 type serveOptions struct {
 	listen, dataDir     string
+	databaseURL         string
 	natsURL, natsListen string
 	queueMaxBytes       config.Bytes
 	batchSize           int
@@ -59,6 +58,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	o.maxBody = ingest.DefaultMaxBodyBytes
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
 	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory of the SQLite database and the embedded queue")
+	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL (postgres://user@host/db); empty: SQLite in the data dir")
 	fs.StringVar(&o.natsURL, "nats-url", "", "external NATS server or cluster (e.g. nats://10.0.0.5:4222); empty runs NATS embedded")
 	fs.StringVar(&o.natsListen, "nats-listen", "", "host:port where the embedded NATS accepts other nodes; empty: in-process only")
 	fs.Var(&o.queueMaxBytes, "queue-max-bytes", "queue size; beyond it ingest answers 503 until the writer catches up")
@@ -73,7 +73,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	o.retention5m.D, o.retention1h.D = 35*24*time.Hour, 400*24*time.Hour
-	fs.Var(&o.retentionEvents, "retention-events", "how long raw events are kept (default 30d on SQLite); 0: forever")
+	fs.Var(&o.retentionEvents, "retention-events", "how long raw events are kept (default 30d on SQLite, 180d on PostgreSQL); 0: forever")
 	fs.Var(&o.retention5m, "retention-5m", "how long 5-minute rollups are kept; 0: forever")
 	fs.Var(&o.retention1h, "retention-1h", "how long hourly rollups are kept; 0: forever")
 	fs.Var(&o.retention1d, "retention-1d", "how long daily rollups are kept; 0: forever")
@@ -138,18 +138,10 @@ func newLogger(env Env, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
-// openStore opens the database of a data dir, creating both if needed.
-func openStore(ctx context.Context, dataDir string) (store.Store, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(dataDir, "tinomail.db"))
-}
-
 // runServer starts everything, waits for ctx, and shuts down in order: stop
 // accepting requests, drain the writer's batch, close queue and store.
 func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
-	st, err := openStore(ctx, o.dataDir)
+	st, err := openStore(ctx, o.dataDir, o.databaseURL)
 	if err != nil {
 		return err
 	}
@@ -248,7 +240,11 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 // events when none was given.
 func (o *serveOptions) retention() store.Retention {
 	events := o.retentionEvents.D
-	if !o.retentionEvents.Given {
+	switch {
+	case o.retentionEvents.Given:
+	case o.databaseURL != "":
+		events = 180 * 24 * time.Hour
+	default:
 		events = 30 * 24 * time.Hour
 	}
 	return store.Retention{Events: events, Rollup5m: o.retention5m.D, Rollup1h: o.retention1h.D, Rollup1d: o.retention1d.D}

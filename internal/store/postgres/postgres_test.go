@@ -1,0 +1,122 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tinomail/tinomail/internal/store/postgres"
+	"github.com/tinomail/tinomail/internal/store/storetest"
+)
+
+func TestOpenMigratesOnceAndReopens(t *testing.T) {
+	ctx := context.Background()
+	u := storetest.PostgresURL(t)
+	s, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSetting(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for i := 0; i < 2; i++ { // re-opening applies nothing and keeps data
+		s2, err := postgres.Open(ctx, u)
+		if err != nil {
+			t.Fatalf("re-Open %d: %v", i, err)
+		}
+		if v, err := s2.Setting(ctx, "k"); err != nil || v != "v" {
+			t.Errorf("after re-Open, Setting = %q, %v; want v", v, err)
+		}
+		if err := s2.Ping(ctx); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+		s2.Close()
+	}
+	db := pool(t, u)
+	var n, tables int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("schema_migrations has %d rows (%v), want 1", n, err)
+	}
+	// Unqualified names resolve to the URL's search_path, not public.
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name IN
+		('email_events', 'rollup_counts', 'rollup_hist', 'queue_applied', 'api_keys', 'settings')`).Scan(&tables); err != nil || tables != 6 {
+		t.Errorf("found %d of 6 tables in the test schema (%v)", tables, err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	u := storetest.PostgresURL(t)
+	s, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := pool(t, u).Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := postgres.Open(ctx, u)
+	if err == nil {
+		s2.Close()
+		t.Fatal("Open succeeded on a schema newer than the binary")
+	}
+	if !errors.Is(err, postgres.ErrSchemaTooNew) {
+		t.Errorf("Open error = %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestConcurrentOpen is two nodes starting at once against an empty
+// database: the advisory lock makes one migrate and the others wait.
+func TestConcurrentOpen(t *testing.T) {
+	ctx := context.Background()
+	u := storetest.PostgresURL(t)
+	const nodes = 6
+	var wg sync.WaitGroup
+	errs := make([]error, nodes)
+	for i := range nodes {
+		wg.Go(func() {
+			s, err := postgres.Open(ctx, u)
+			if err == nil {
+				err = s.SetSetting(ctx, "k", "v")
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("node %d: %v", i, err)
+		}
+	}
+	var n int
+	if err := pool(t, u).QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("schema_migrations has %d rows (%v), want 1", n, err)
+	}
+}
+
+func TestOpenBadURL(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://user:secret@[::1")
+	if err == nil {
+		t.Fatal("Open accepted a malformed URL")
+	}
+	if errors.Is(err, postgres.ErrSchemaTooNew) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("Open error = %v: leaks the password or is the wrong error", err)
+	}
+}
+
+func pool(t *testing.T, u string) *pgxpool.Pool {
+	t.Helper()
+	p, err := pgxpool.New(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}

@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/rollup"
+	"github.com/tinomail/tinomail/internal/store"
+)
+
+// Rollups sums rollup rows of one resolution and dimension over [From, To).
+// Rows are ordered by bucket, value, direction and event type.
+func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error) {
+	res, err := resSeconds(q.Res)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: rollups: %w", err)
+	}
+	group := "value, direction, event_type"
+	if q.ByBucket {
+		group = "bucket, " + group
+	}
+	var w where
+	w.add("res = ?", res)
+	w.add("dim = ?", q.Dim)
+	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
+	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.filters(q.Direction, q.EventTypes)
+	w.in("value", q.Values)
+	// SUM of bigint is numeric in PostgreSQL; the casts keep it int64.
+	query := "SELECT " + group + `, SUM(count)::bigint, SUM(dt_sum)::bigint, SUM(dt_count)::bigint,
+		SUM(size_sum)::bigint, SUM(size_count)::bigint
+		FROM rollup_counts WHERE ` + w.sql() + " GROUP BY " + group + " ORDER BY " + group
+
+	rows, err := s.pool.Query(ctx, query, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: rollups of %q at %s: %w", q.Dim, q.Res, err)
+	}
+	var out []store.RollupRow
+	var r store.RollupRow
+	var bucket int64
+	var dir, typ string
+	dest := []any{&r.Value, &dir, &typ, &r.Count, &r.DtSum, &r.DtCount, &r.SizeSum, &r.SizeCount}
+	if q.ByBucket {
+		dest = append([]any{&bucket}, dest...)
+	}
+	_, err = pgx.ForEachRow(rows, dest, func() error {
+		row := r
+		if q.ByBucket {
+			row.Bucket = time.Unix(bucket, 0).UTC()
+		}
+		row.Direction, row.EventType = event.Direction(dir), event.Type(typ)
+		out = append(out, row)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: rollups of %q at %s: %w", q.Dim, q.Res, err)
+	}
+	return out, nil
+}
+
+// Histogram returns the non-empty bins of one metric, summed over the range,
+// in ascending order.
+func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
+	res, err := resSeconds(q.Res)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: histogram: %w", err)
+	}
+	value := q.Value
+	if q.Dim == rollup.DimTotal {
+		value = ""
+	}
+	var w where
+	w.add("res = ?", res)
+	w.add("dim = ?", q.Dim)
+	w.add("metric = ?", q.Metric)
+	w.add("value = ?", value)
+	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
+	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.filters(q.Direction, q.EventTypes)
+	query := `SELECT bin, SUM(count)::bigint FROM rollup_hist WHERE ` + w.sql() +
+		` GROUP BY bin HAVING SUM(count) > 0 ORDER BY bin`
+
+	rows, err := s.pool.Query(ctx, query, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: histogram of %s by %q at %s: %w", q.Metric, q.Dim, q.Res, err)
+	}
+	var out []rollup.BinCount
+	var b rollup.BinCount
+	_, err = pgx.ForEachRow(rows, []any{&b.Bin, &b.Count}, func() error {
+		out = append(out, b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: histogram of %s by %q at %s: %w", q.Metric, q.Dim, q.Res, err)
+	}
+	return out, nil
+}
+
+// CountEvents counts raw events with a time in [from, to).
+func (s *Store) CountEvents(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM email_events WHERE time >= $1 AND time < $2`,
+		ceilUnix(from, time.Millisecond), ceilUnix(to, time.Millisecond)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count events in [%s, %s): %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// resSeconds validates a rollup resolution: asking for one that is not kept
+// is a caller bug that would otherwise look like an empty range.
+func resSeconds(d time.Duration) (int64, error) {
+	if !slices.Contains(rollup.Resolutions, d) {
+		return 0, fmt.Errorf("resolution %s is not kept", d)
+	}
+	return int64(d / time.Second), nil
+}
+
+// ceilUnix returns t in units of unit since the epoch, rounded up. Stored
+// times are whole units, and for a whole x, x >= t ⇔ x >= ceil(t) (likewise
+// for <), so rounding both range ends up keeps [from, to) exact. It is the
+// sqlite store's function: both must round alike to answer alike.
+func ceilUnix(t time.Time, unit time.Duration) int64 {
+	// From Unix and Nanosecond rather than UnixNano, which overflows outside
+	// 1678-2262 and so would break an open-ended range starting at time.Time{}.
+	per := int64(time.Second / unit)
+	ns := int64(t.Nanosecond())
+	q := t.Unix()*per + ns/int64(unit)
+	if ns%int64(unit) > 0 {
+		q++
+	}
+	return q
+}
+
+// where accumulates AND-ed conditions, written with ? for the next argument,
+// and numbers the placeholders as PostgreSQL wants them.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, arg any) {
+	w.args = append(w.args, arg)
+	w.conds = append(w.conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1))
+}
+
+// in restricts col to vals with one array parameter, so the statement text
+// does not change with the number of values.
+func (w *where) in(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	w.add(col+" = ANY(?::text[])", vals)
+}
+
+// filters adds the optional direction and event type filters shared by
+// rollup and histogram queries; empty means all.
+func (w *where) filters(dir event.Direction, types []event.Type) {
+	if dir != "" {
+		w.add("direction = ?", string(dir))
+	}
+	ts := make([]string, len(types))
+	for i, t := range types {
+		ts[i] = string(t)
+	}
+	w.in("event_type", ts)
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }

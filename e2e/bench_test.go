@@ -14,41 +14,50 @@ import (
 	"time"
 
 	"github.com/tinomail/tinomail/internal/simulate"
+	"github.com/tinomail/tinomail/internal/store/storetest"
 )
 
 // BenchmarkIngestEndToEnd measures events/s accepted by the HTTP API and
 // stored by the writer (the clock stops when the store has them all), at
 // several request batch sizes, against the real binary on loopback.
 func BenchmarkIngestEndToEnd(b *testing.B) {
-	for _, c := range []struct{ batch, concurrency, count int }{
-		{1, 16, 20000}, {100, 8, 200000}, {1000, 8, 400000},
-	} {
-		b.Run(fmt.Sprintf("batch=%d/clients=%d", c.batch, c.concurrency), func(b *testing.B) {
-			s := startServer(b, "--rate-limit", "0")
-			key := s.key("bench", "ingest")
-			var stored float64
-			start := time.Now()
-			var lat []time.Duration
-			for i := 0; i < b.N; i++ {
-				rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: key,
-					Count: int64(c.count), Batch: c.batch, Concurrency: c.concurrency, Seed: int64(i + 1)})
-				if err != nil || rep.Queued != int64(c.count) {
-					b.Fatalf("run: %v, queued %d of %d", err, rep.Queued, c.count)
-				}
-				lat = append(lat, rep.LatencyP99)
-				want := float64((i + 1) * c.count)
-				for stored < want {
-					stored = metric(b, s, "tinomail_writer_events_written_total")
-					time.Sleep(10 * time.Millisecond)
-				}
-			}
-			elapsed := time.Since(start)
-			b.ReportMetric(stored/elapsed.Seconds(), "events/s")
-			b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "req-p99-ms")
-			b.ReportMetric(peakRSSMB(s), "peak-RSS-MB")
-			b.ReportMetric(metricAvg(b, s, "tinomail_writer_write_seconds")*1000, "write-ms/batch")
-		})
+	for _, backend := range []string{"sqlite", "postgres"} {
+		for _, c := range []struct{ batch, concurrency, count int }{
+			{1, 16, 20000}, {100, 8, 200000}, {1000, 8, 400000},
+		} {
+			name := fmt.Sprintf("store=%s/batch=%d/clients=%d", backend, c.batch, c.concurrency)
+			b.Run(name, func(b *testing.B) { benchIngest(b, backend, c.batch, c.concurrency, c.count) })
+		}
 	}
+}
+
+func benchIngest(b *testing.B, backend string, batch, concurrency, count int) {
+	args := []string{"--rate-limit", "0"}
+	if backend == "postgres" {
+		args = append(args, "--database-url", storetest.PostgresURL(b))
+	}
+	s := startServer(b, args...)
+	key := s.cliKey(b, "bench", "ingest", args)
+	var stored float64
+	var lat []time.Duration
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: key,
+			Count: int64(count), Batch: batch, Concurrency: concurrency, Seed: int64(i + 1)})
+		if err != nil || rep.Queued != int64(count) {
+			b.Fatalf("run: %v, queued %d of %d", err, rep.Queued, count)
+		}
+		lat = append(lat, rep.LatencyP99)
+		for want := float64((i + 1) * count); stored < want; {
+			stored = metric(b, s, "tinomail_writer_events_written_total")
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(stored/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "req-p99-ms")
+	b.ReportMetric(peakRSSMB(s), "peak-RSS-MB")
+	b.ReportMetric(metricAvg(b, s, "tinomail_writer_write_seconds")*1000, "write-ms/batch")
 }
 
 // BenchmarkLiveLatency measures the time from a 202 to the counters frame

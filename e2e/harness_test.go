@@ -207,3 +207,20 @@ func get(t *testing.T, url, key string) (int, http.Header, []byte) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, b
 }
+
+// cliKey creates an API key against the store the server was started with:
+// the --database-url among its args, or its data dir.
+func (s *server) cliKey(tb testing.TB, name, scope string, serveArgs []string) string {
+	tb.Helper()
+	args := []string{"apikey", "create", "--name", name, "--scope", scope, "--data-dir", s.dataDir}
+	for i, a := range serveArgs {
+		if a == "--database-url" && i+1 < len(serveArgs) {
+			args = append(args, a, serveArgs[i+1])
+		}
+	}
+	out, err := exec.Command(binary, args...).Output()
+	if err != nil {
+		tb.Fatalf("apikey create: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}

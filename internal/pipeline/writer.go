@@ -86,11 +86,20 @@ func (w *Writer) Run(ctx context.Context) error {
 	go w.forgetLoop(ctx)
 	// Collecting (which decodes) runs beside writing, on another core: the
 	// next batch is ready when the store commits the previous one.
+	collectCtx, stopCollecting := context.WithCancel(ctx)
+	defer stopCollecting()
+	go func() {
+		select {
+		case <-sub.Lost:
+			stopCollecting()
+		case <-collectCtx.Done():
+		}
+	}()
 	batches := make(chan []item, 1)
 	go func() {
 		defer close(batches)
-		for ctx.Err() == nil {
-			if batch := w.collect(ctx, sub); len(batch) > 0 {
+		for collectCtx.Err() == nil {
+			if batch := w.collect(collectCtx, sub); len(batch) > 0 {
 				batches <- batch
 			}
 		}
@@ -100,6 +109,9 @@ func (w *Writer) Run(ctx context.Context) error {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout)
 		w.write(wctx, batch)
 		cancel()
+	}
+	if ctx.Err() == nil {
+		return errors.New("pipeline: the queue stopped delivering")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite"
 
@@ -194,4 +195,31 @@ func counterValue(t testing.TB, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("metric %s not registered", name)
 	return 0
+}
+
+// TestLostConsumerStopsWriter deletes a consumer under a running writer: the
+// writer must stop with an error (serve then exits) instead of idling.
+func TestLostConsumerStopsWriter(t *testing.T) {
+	f := newFixture(t)
+	w := New(f.q, f.st, Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	time.Sleep(200 * time.Millisecond)
+	js, err := jetstream.New(f.q.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteConsumer(ctx, queue.StreamName, queue.ConsumerNormal); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("writer returned nil")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("writer still running 30s after its consumer was deleted")
+	}
 }

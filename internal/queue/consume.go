@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,14 +28,22 @@ func (m *natsMsg) toNats() *nats.Msg { return (*nats.Msg)(m) }
 type Subscription struct {
 	Urgent <-chan jetstream.Msg
 	Normal <-chan jetstream.Msg
-	iters  []jetstream.MessagesContext
+	// Lost is closed when a consumer stops delivering for good (it was
+	// deleted, say) while the subscription was not stopped: the writer
+	// must not go on as if idle.
+	Lost     <-chan struct{}
+	lost     chan struct{}
+	lostOnce sync.Once
+	stopped  atomic.Bool
+	iters    []jetstream.MessagesContext
 }
 
 // Subscribe starts pulling from both consumers. prefetch bounds how many
 // messages each consumer holds in this process ahead of the writer: small,
 // because a prefetched message's ack timer is already running.
 func (q *Queue) Subscribe(ctx context.Context, prefetch int) (*Subscription, error) {
-	s := &Subscription{}
+	s := &Subscription{lost: make(chan struct{})}
+	s.Lost = s.lost
 	urgent, err := q.pull(ctx, ConsumerUrgent, prefetch, s)
 	if err != nil {
 		return nil, err
@@ -62,10 +72,13 @@ func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscrip
 	// message already fetched, not only the one the goroutine is holding.
 	ch := make(chan jetstream.Msg, prefetch)
 	go func() {
-		defer close(ch)
 		for {
 			m, err := it.Next()
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if !s.stopped.Load() && ctx.Err() == nil {
+					q.cfg.Log.Error("queue: consumer stopped delivering", "consumer", name)
+					s.lostOnce.Do(func() { close(s.lost) })
+				}
 				return
 			}
 			if err != nil {
@@ -87,6 +100,7 @@ func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscrip
 
 // Stop ends pulling. Messages already handed out can still be acknowledged.
 func (s *Subscription) Stop() {
+	s.stopped.Store(true)
 	for _, it := range s.iters {
 		it.Stop()
 	}

@@ -74,6 +74,9 @@ func TestCLIErrors(t *testing.T) {
 		{"bad env", []string{"TINOMAIL_BATCH_WAIT=soon"}, []string{"serve"}, 2, "TINOMAIL_BATCH_WAIT"},
 		{"bad listen", nil, []string{"serve", "--listen", "nowhere"}, 2, "--listen"},
 		{"bad size", nil, []string{"serve", "--max-body", "lots"}, 2, "want a size"},
+		{"replicas without cluster", nil, []string{"serve", "--queue-replicas", "3"}, 2, "--queue-replicas above 1 needs --nats-url"},
+		{"bad retention", nil, []string{"serve", "--retention-events", "a while"}, 2, "want a period"},
+		{"bad database url", nil, []string{"serve", "--data-dir", dir, "--database-url", "mysql://root:secret@db/x"}, 1, `want postgres://… or postgresql://…, got "mysql://root:***@db/x"`},
 		{"simulate without key", nil, []string{"simulate"}, 2, "--api-key is required"},
 		{"simulate bad batch", nil, []string{"simulate", "--api-key", "k", "--batch", "0"}, 2, "--batch must be between"},
 	}
@@ -92,7 +95,7 @@ func TestServeHelpDocumentsEveryOption(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, opt := range []string{"--listen", "--data-dir", "--nats-url", "--nats-listen", "--queue-max-bytes", "--batch-size",
+	for _, opt := range []string{"--listen", "--data-dir", "--nats-url", "--nats-listen", "--queue-max-bytes", "--queue-replicas", "--database-url", "--batch-size",
 		"--batch-wait", "--max-body", "--max-events", "--rate-limit", "--rate-burst", "--demo", "--demo-rate",
 		"--log-level", "--log-format", "--shutdown-timeout", "--retention-events", "--retention-5m", "--retention-1h", "--retention-1d", "TINOMAIL_DATA_DIR", "127.0.0.1:8080", "./data"} {
 		if !strings.Contains(stderr, opt) {

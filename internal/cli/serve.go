@@ -37,6 +37,7 @@ type serveOptions struct {
 	databaseURL         string
 	natsURL, natsListen string
 	queueMaxBytes       config.Bytes
+	queueReplicas       int
 	batchSize           int
 	batchWait           time.Duration
 	maxBody             config.Bytes
@@ -61,6 +62,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL (postgres://user@host/db); empty: SQLite in the data dir")
 	fs.StringVar(&o.natsURL, "nats-url", "", "external NATS server or cluster (e.g. nats://10.0.0.5:4222); empty runs NATS embedded")
 	fs.StringVar(&o.natsListen, "nats-listen", "", "host:port where the embedded NATS accepts other nodes; empty: in-process only")
+	fs.IntVar(&o.queueReplicas, "queue-replicas", 1, "copies of the queue streams on an external NATS cluster (1, 3 or 5)")
 	fs.Var(&o.queueMaxBytes, "queue-max-bytes", "queue size; beyond it ingest answers 503 until the writer catches up")
 	fs.IntVar(&o.batchSize, "batch-size", pipeline.DefaultBatchSize, "events per write transaction, at most")
 	fs.DurationVar(&o.batchWait, "batch-wait", pipeline.DefaultBatchWait, "longest wait to fill a batch after its first event")
@@ -96,6 +98,10 @@ func (o *serveOptions) validate() error {
 		return errors.New("--rate-limit and --rate-burst must not be negative")
 	case o.demoRate < 0:
 		return errors.New("--demo-rate must not be negative")
+	case o.queueReplicas < 1 || o.queueReplicas > 5:
+		return errors.New("--queue-replicas must be between 1 and 5")
+	case o.queueReplicas > 1 && o.natsURL == "":
+		return errors.New("--queue-replicas above 1 needs --nats-url: the embedded server is a single node")
 	case o.shutdownTimeout <= 0:
 		return errors.New("--shutdown-timeout must be positive")
 	}
@@ -148,7 +154,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	defer st.Close()
 	q, err := queue.Open(ctx, queue.Config{
 		URL: o.natsURL, StoreDir: filepath.Join(o.dataDir, "jetstream"), Listen: o.natsListen,
-		MaxBytes: int64(o.queueMaxBytes), Log: log,
+		MaxBytes: int64(o.queueMaxBytes), Replicas: o.queueReplicas, Log: log,
 	})
 	if err != nil {
 		return err

@@ -201,11 +201,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	srv := newHTTPServer(handler, log)
 
 	writerCtx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
-	if r, ok := st.(store.Retainer); ok {
-		go retention.Run(ctx, r, o.retention(), time.Minute, time.Hour, log)
-	} else {
-		log.Warn("this store does not enforce retention yet")
-	}
+	go retention.Run(ctx, st, o.retention(), time.Minute, time.Hour, log)
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.Run(writerCtx) }()
 	serveDone := make(chan error, 1)

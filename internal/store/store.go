@@ -118,5 +118,6 @@ type Store interface {
 	Reader
 	KeyStore
 	Settings
+	Retainer
 	Close() error
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -22,7 +23,9 @@ var ErrDuplicate = errors.New("already exists")
 
 // Store is a PostgreSQL database reached through a connection pool.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	layout layout         // how email_events is split by day
+	parts  partitionCache // native layout: days known to have a partition
 }
 
 // Open connects to the database at url (a postgres:// URL; a search_path
@@ -48,7 +51,27 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate %s: %w", redact(cfg), err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	if err := s.setupPartitions(ctx, time.Now()); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: partition email_events in %s: %w", redact(cfg), err)
+	}
+	return s, nil
+}
+
+// setupPartitions picks the layout of email_events and, for native
+// partitions, loads the existing days and creates the coming week's, so
+// that live writes rarely have to create a partition themselves.
+func (s *Store) setupPartitions(ctx context.Context, now time.Time) error {
+	l, err := setupEvents(ctx, s.pool)
+	if err != nil {
+		return err
+	}
+	s.layout = l
+	if err := s.reloadPartitions(ctx); err != nil {
+		return err
+	}
+	return s.ensureDays(ctx, aheadDays(now))
 }
 
 // redact names the database without the credentials, for error messages.

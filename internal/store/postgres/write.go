@@ -15,7 +15,31 @@ import (
 
 // WriteBatch inserts the events of msgs and their rollup increments in one
 // transaction, skipping messages already applied. All or nothing.
+//
+// The partitions of the batch's days are created first, outside the
+// transaction (see ensureDays). If a write still finds a day without one,
+// another node's Retain dropped it since this node cached it: reload and
+// retry once.
 func (s *Store) WriteBatch(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
+	days := batchDays(msgs)
+	if err := s.ensureDays(ctx, days); err != nil {
+		return store.WriteResult{}, fmt.Errorf("postgres: write batch of %d messages: %w", len(msgs), err)
+	}
+	res, err := s.writeBatch(ctx, msgs)
+	if !isNoPartition(err) {
+		return res, err
+	}
+	if err := s.reloadPartitions(ctx); err != nil {
+		return res, fmt.Errorf("postgres: write batch of %d messages: %w", len(msgs), err)
+	}
+	if err := s.ensureDays(ctx, days); err != nil {
+		return res, fmt.Errorf("postgres: write batch of %d messages: %w", len(msgs), err)
+	}
+	return s.writeBatch(ctx, msgs)
+}
+
+// writeBatch is WriteBatch's transaction.
+func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
 	var res store.WriteResult
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {

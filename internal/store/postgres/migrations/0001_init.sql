@@ -3,10 +3,18 @@
 -- absent strings are '' (never NULL), absent optional numbers are NULL, as is
 -- a status_code of 0 (the contract treats 0 as "not reported").
 --
--- Partitioning email_events by time (or a TimescaleDB hypertable when the
--- extension is installed) is a later migration; this one keeps plain tables.
+-- email_events is range-partitioned by UTC day on time (Unix ms), so that
+-- retention drops whole days instead of deleting rows. The partitions
+-- themselves (email_events_pYYYYMMDD) are created by the Go code, ahead of
+-- time and before each write (partition.go), as is the TimescaleDB variant,
+-- which replaces this table while it is still empty.
+--
+-- No primary key: a unique constraint on a partitioned table (or a
+-- hypertable) must include time, so it would be (time, id), a fourth index
+-- paid for on every insert of the hot path, and nothing looks a row up by id.
+-- The identity sequence alone keeps id unique.
 CREATE TABLE email_events (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id               bigint GENERATED ALWAYS AS IDENTITY,
     time             bigint  NOT NULL,
     event_type       text    NOT NULL,
     direction        text    NOT NULL DEFAULT '',
@@ -35,10 +43,11 @@ CREATE TABLE email_events (
     dmarc_result     text    NOT NULL DEFAULT '',
     spam_score       double precision,
     spam_action      text    NOT NULL DEFAULT ''
-);
+) PARTITION BY RANGE (time);
 
 -- The same three indexes as SQLite, for the same reasons: every index is paid
--- for on each insert of the hot path.
+-- for on each insert of the hot path. On the partitioned table they are
+-- partitioned indexes: each new partition gets its own copy.
 CREATE INDEX email_events_time ON email_events (time);
 CREATE INDEX email_events_message_id ON email_events (message_id) WHERE message_id <> '';
 CREATE INDEX email_events_queue_id ON email_events (queue_id) WHERE queue_id <> '';

@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/simulate"
+	"github.com/tinomail/tinomail/internal/store/storetest"
+)
+
+// BenchmarkQueriesAtScale loads TINOMAIL_BENCH_EVENTS simulated events
+// (default 1,000,000) spread over the last 30 days through the real ingest
+// path, then measures each dashboard query over the HTTP API.
+//
+//	TINOMAIL_BENCH_EVENTS=5000000 go test -run '^$' -bench QueriesAtScale -benchtime 50x -timeout 60m ./e2e/
+func BenchmarkQueriesAtScale(b *testing.B) {
+	n := int64(1_000_000)
+	if v := os.Getenv("TINOMAIL_BENCH_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 1000 {
+			b.Fatalf("TINOMAIL_BENCH_EVENTS=%q: want a number ≥ 1000", v)
+		}
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run("store="+backend, func(b *testing.B) {
+			args := []string{"--rate-limit", "0", "--retention-events", "0"}
+			if backend == "postgres" {
+				args = append(args, "--database-url", storetest.PostgresURL(b))
+			}
+			s := startServer(b, args...)
+			ingestKey := s.cliKey(b, "load", "ingest", args)
+			readKey := s.cliKey(b, "read", "read", args)
+			start := time.Now()
+			rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: ingestKey,
+				Backfill: 30 * 24 * time.Hour, Count: n, Batch: 1000, Concurrency: 8, Seed: 1})
+			if err != nil || rep.Queued != n {
+				b.Fatalf("load: %v, queued %d of %d", err, rep.Queued, n)
+			}
+			for metric(b, s, "tinomail_writer_events_written_total") < float64(n) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			b.Logf("%s: loaded %d events in %v", backend, n, time.Since(start).Round(time.Second))
+			for _, q := range []string{
+				"stats?range=1h", "stats?range=24h", "stats?range=7d", "stats?range=30d",
+				"stats?range=7d&by=to_domain", "throughput?range=1h", "throughput?range=24h",
+				"throughput?range=7d&by=node", "throughput?range=30d", "bounce-analysis?range=24h", "bounce-analysis?range=30d",
+			} {
+				b.Run(q, func(b *testing.B) {
+					var lat []time.Duration
+					for i := 0; i < b.N; i++ {
+						t0 := time.Now()
+						req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/email/"+q, nil)
+						req.Header.Set("Authorization", "Bearer "+readKey)
+						resp, err := http.DefaultClient.Do(req)
+						if err != nil {
+							b.Fatal(err)
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							b.Fatalf("%s: %d", q, resp.StatusCode)
+						}
+						lat = append(lat, time.Since(t0))
+					}
+					slices.Sort(lat)
+					b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+					b.ReportMetric(ms(lat[(len(lat)*99)/100]), "p99-ms")
+				})
+			}
+		})
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

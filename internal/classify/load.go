@@ -268,7 +268,8 @@ func compileRule(s ruleSpec, providers map[string][]string) (rule, string, error
 		if err != nil {
 			return r, "regexp", err
 		}
-		r.re, r.reLits = re, prefilter(s.Regexp)
+		r.re = re
+		r.reLits, r.reExact = literalSet(s.Regexp)
 	}
 	if len(r.providers)+len(r.status)+len(r.enhanced)+len(r.contains) == 0 && r.re == nil {
 		return r, "id", errors.New("no conditions: the rule would match every reply")

@@ -15,7 +15,8 @@ type rule struct {
 	enhanced  []string // "5.1.1", "5.7." or "x.7.1"; any of them
 	contains  [][]byte // lower-case substrings; any of them
 	re        *regexp.Regexp
-	reLits    [][]byte // see prefilter; nil means always run re
+	reLits    [][]byte // see literalSet; nil means always run re
+	reExact   bool     // reLits say it all: re need not run
 	category  string
 	typ       string // Hard, Soft or typeAuto
 }
@@ -40,8 +41,13 @@ func (ru *rule) matches(r *reply, lower []byte) bool {
 	if ru.re == nil {
 		return true
 	}
-	if ru.reLits != nil && !containsAny(lower, ru.reLits) {
-		return false
+	if ru.reLits != nil {
+		if !containsAny(lower, ru.reLits) {
+			return false
+		}
+		if ru.reExact {
+			return true
+		}
 	}
 	return ru.re.MatchString(r.in.Text)
 }

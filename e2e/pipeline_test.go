@@ -136,11 +136,33 @@ func TestIngestToQuery(t *testing.T) {
 	if ba.Total != 11 {
 		t.Errorf("bounce analysis total = %d, want 11", ba.Total)
 	}
+	cats := map[string]int64{}
 	for _, c := range ba.ByCategory {
+		cats[c.Category] = c.Count
 		if c.Category == "invalid_recipient" && (c.Count != 5 || c.Percent != 45.45 || c.Hard != 5) {
 			t.Errorf("invalid_recipient = %+v", c)
 		}
 	}
+	// The two rejections came without a category or a reply: nothing to
+	// classify them by. The others were categorized by the sender.
+	if cats["rate_limited"] != 4 || cats["(uncategorized)"] != 2 {
+		t.Errorf("categories = %v", cats)
+	}
+
+	// A failure without a category is classified at ingest from its reply.
+	gm := evJSON(base.Add(95*time.Minute), "bounced", `,"toAddress":"nobody@gmail.com","statusCode":550,"statusMessage":"550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos"`)
+	if st, _, b := post(t, s.url("/api/v1/events/ingest"), ingestKey, []byte(gm)); st != 202 {
+		t.Fatalf("gmail bounce: %d %s", st, b)
+	}
+	eventually(t, 10*time.Second, "the classified bounce", func() bool {
+		getJSON(t, s.url("/api/v1/email/bounce-analysis?range=24h"), readKey, &ba)
+		for _, c := range ba.ByCategory {
+			if c.Category == "invalid_recipient" && c.Count == 6 && c.Hard == 6 {
+				return true
+			}
+		}
+		return false
+	})
 
 	// Bad parameters get a precise 400.
 	status, _, body = get(t, s.url("/api/v1/email/throughput?range=2y"), readKey)

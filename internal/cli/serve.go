@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tinomail/tinomail/internal/auth"
+	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/config"
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/httpapi"
@@ -44,6 +45,7 @@ type serveOptions struct {
 	maxEvents           int
 	rateLimit           float64
 	rateBurst           int
+	bounceRules         string
 	demo                bool
 	demoRate            float64
 	logLevel, logFormat string
@@ -70,6 +72,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.maxEvents, "max-events", ingest.DefaultMaxEvents, "most events in one ingest request")
 	fs.Float64Var(&o.rateLimit, "rate-limit", ingest.DefaultRateLimit, "events per second each API key may ingest; 0: unlimited")
 	fs.IntVar(&o.rateBurst, "rate-burst", 0, "events a key may send at once above its rate (default: max of rate and max-events)")
+	fs.StringVar(&o.bounceRules, "bounce-rules", "", "JSON file of bounce classification rules, tried before the built-in ones")
 	fs.BoolVar(&o.demo, "demo", false, "create demo API keys, backfill 24h of simulated history once, and keep simulated traffic flowing")
 	fs.Float64Var(&o.demoRate, "demo-rate", 20, "events per second of simulated traffic with --demo")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -147,6 +150,13 @@ func newLogger(env Env, level, format string) (*slog.Logger, error) {
 // runServer starts everything, waits for ctx, and shuts down in order: stop
 // accepting requests, drain the writer's batch, close queue and store.
 func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	classifier := classify.Default()
+	if o.bounceRules != "" {
+		var err error
+		if classifier, err = classify.LoadFile(o.bounceRules); err != nil {
+			return fmt.Errorf("--bounce-rules: %w", err)
+		}
+	}
 	st, err := openStore(ctx, o.dataDir, o.databaseURL)
 	if err != nil {
 		return err
@@ -181,7 +191,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	keys := auth.NewKeys(st)
 	handler := httpapi.New(httpapi.Deps{
 		Ingest: ingest.New(ingest.Config{MaxBodyBytes: int64(o.maxBody), MaxEvents: o.maxEvents,
-			RateLimit: o.rateLimit, RateBurst: o.rateBurst}, keys, q, log, reg),
+			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier}, keys, q, log, reg),
 		Query:   &query.Service{Store: st},
 		Keys:    keys,
 		Hub:     hub,

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tinomail/tinomail/internal/auth"
+	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/httperr"
 	"github.com/tinomail/tinomail/internal/queue"
@@ -26,6 +27,9 @@ type Config struct {
 	RateLimit      float64       // events per second per key; 0: unlimited
 	RateBurst      int           // events a key may send at once above the rate
 	PublishTimeout time.Duration // how long to wait for the queue's acknowledgement
+	// Classifier fills in bounceCategory (and bounceType when absent) of
+	// failures that arrive without one; nil leaves them as sent.
+	Classifier *classify.Classifier
 }
 
 // Defaults of Config.
@@ -125,6 +129,9 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 			Message: fmt.Sprintf("none of the %d events is valid", dec.Total),
 			Extra:   map[string]any{"queued": 0, "rejected": res.Rejected, "errors": res.Errors}}
 	}
+	if h.cfg.Classifier != nil {
+		classifyFailures(h.cfg.Classifier, dec.Events)
+	}
 	if wait := h.limits.wait(key.ID, len(dec.Events), now); wait > 0 {
 		return nil, &httperr.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message:    fmt.Sprintf("API key %q is over its rate of %.0f events/s", key.Name, h.cfg.RateLimit),
@@ -137,6 +144,29 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 	}
 	h.m.accepted.Add(float64(len(dec.Events)))
 	return res, nil
+}
+
+// classifyFailures categorizes bounced, deferred and rejected events that
+// came without a category, from their SMTP reply.
+func classifyFailures(c *classify.Classifier, events []event.Event) {
+	for i := range events {
+		e := &events[i]
+		if !e.EventType.Urgent() || e.BounceCategory != "" {
+			continue
+		}
+		text := e.StatusMessage
+		if text == "" {
+			text = e.BounceMessage
+		}
+		if text == "" && e.StatusCode == 0 {
+			continue
+		}
+		r := c.Classify(classify.Input{StatusCode: e.StatusCode, Text: text, Domain: e.ToDomain, MXHost: e.MXHost})
+		e.BounceCategory = r.Category
+		if e.BounceType == "" {
+			e.BounceType = r.Type
+		}
+	}
 }
 
 func publishError(err error) error {

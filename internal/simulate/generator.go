@@ -223,11 +223,13 @@ func (g *Generator) outboundEvent(t time.Time) event.Event {
 		}
 	case u < pBounced:
 		e.EventType, r = event.Bounced, g.choose(p.family.bounced)
-		e.BounceType, e.BounceCategory, e.BounceMessage = bounceType(r), r.category, r.summary
+		// No bounceCategory: like a real MTA plugin, the simulator leaves the
+		// classification to the server's classifier.
+		e.BounceType, e.BounceMessage = bounceType(r), r.summary
 		attempt, queued = g.lognormal(700, 0.8), g.queueTime(0.2)
 	default:
 		e.EventType, r = event.Rejected, g.choose(p.family.rejected)
-		e.BounceCategory, e.BounceMessage = r.category, r.summary
+		e.BounceMessage = r.summary
 		attempt, queued = g.lognormal(400, 0.7), g.queueTime(0)
 	}
 	e.StatusCode, e.StatusMessage = r.code, g.expand(r.text, &x)

@@ -172,7 +172,7 @@ func classifyFailures(c *classify.Classifier, events []event.Event) {
 func publishError(err error) error {
 	if errors.Is(err, queue.ErrFull) {
 		return &httperr.Error{Status: http.StatusServiceUnavailable, Code: "queue_full",
-			Message: "the queue is full; retry later", RetryAfter: 2 * time.Second, Err: err}
+			Message: "the queue is full; retry later", RetryAfter: time.Second, Err: err}
 	}
 	return &httperr.Error{Status: http.StatusServiceUnavailable, Code: "queue_unavailable",
 		Message: "the queue is unavailable; retry later", RetryAfter: 5 * time.Second, Err: err}

@@ -122,13 +122,18 @@ func parseBy(v url.Values, accepted []grouping) (grouping, error) {
 
 // parseLimit reads an integer limit in [1, max], def when absent.
 func parseLimit(v url.Values, def, max int) (int, error) {
-	s, err := single(v, "limit")
+	return parseInt(v, "limit", def, 1, max)
+}
+
+// parseInt reads the integer parameter name in [lo, hi], def when absent.
+func parseInt(v url.Values, name string, def, lo, hi int) (int, error) {
+	s, err := single(v, name)
 	if err != nil || s == "" {
 		return def, err
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > max {
-		return 0, paramErr("limit", "must be an integer from 1 to %d, not %q", max, s)
+	if err != nil || n < lo || n > hi {
+		return 0, paramErr(name, "must be an integer from %d to %d, not %q", lo, hi, s)
 	}
 	return n, nil
 }

@@ -1,0 +1,135 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/tinomail/tinomail/internal/rollup"
+	"github.com/tinomail/tinomail/internal/store"
+)
+
+// ErrorBound is the largest relative error of a percentile read from the
+// rollup histograms: a value is reported by the geometric midpoint of its
+// bin, which is within sqrt(rollup.Growth)-1 ≈ 4.88% of anything in the bin.
+// It is shown rounded up, to 3 decimals.
+var ErrorBound = math.Ceil((math.Sqrt(rollup.Growth)-1)*1000) / 1000
+
+// MaxTrendHistBuckets is the most buckets a trend gets per-bucket
+// percentiles for. The store sums histograms over a range, so each bucket's
+// percentile costs one query; beyond this many buckets a trend's percentiles
+// are null rather than a request making thousands of queries.
+const MaxTrendHistBuckets = 400
+
+// histConcurrency is how many per-bucket histogram queries run at once:
+// enough to hide the round trips of PostgreSQL without taking every
+// connection of a pool that other requests share.
+const histConcurrency = 4
+
+// Share is one class of a distribution: how many values fell in it and
+// their percentage of all values, to 2 decimals.
+type Share struct {
+	Label   string  `json:"label"`
+	Count   int64   `json:"count"`
+	Percent float64 `json:"percent"`
+}
+
+// class is a labelled range of values below upper (exclusive), from the
+// upper bound of the class before it.
+type class struct {
+	label string
+	upper float64
+}
+
+// distribute sums histogram bins into classes.
+//
+// Histogram bins do not line up with class boundaries, so a bin that
+// straddles one cannot be split: each bin goes wholly to the class that
+// holds its geometric midpoint. The counts are therefore exact up to one
+// bin's width (±4.9%) at each boundary: a value just under a boundary may be
+// counted in the class above it, or one just over in the class below.
+func distribute(bins []rollup.BinCount, classes []class) []Share {
+	out := make([]Share, len(classes))
+	var total int64
+	for i, c := range classes {
+		out[i].Label = c.label
+	}
+	for _, b := range bins {
+		mid := rollup.BinMid(b.Bin)
+		i := 0
+		for i < len(classes)-1 && mid >= classes[i].upper {
+			i++
+		}
+		out[i].Count += b.Count
+		total += b.Count
+	}
+	for i := range out {
+		out[i].Percent = percent(out[i].Count, total)
+	}
+	return out
+}
+
+// quantile returns the q-quantile of bins to 2 decimals, or nil when the
+// histogram is empty, so that "no data" is null in JSON rather than 0.
+func quantile(bins []rollup.BinCount, q float64) *float64 {
+	var n int64
+	for _, b := range bins {
+		n += b.Count
+	}
+	if n == 0 {
+		return nil
+	}
+	v := round(rollup.Quantile(bins, q), 2)
+	return &v
+}
+
+// average returns sum/count to 2 decimals, or nil when count is 0.
+func average(sum, count int64) *float64 {
+	if count == 0 {
+		return nil
+	}
+	v := round(float64(sum)/float64(count), 2)
+	return &v
+}
+
+// bucketQuantiles returns the q-quantile of q's histogram in every bucket of
+// w, nil for buckets where has is false (nothing to measure, so no query)
+// and for all of them when w has more than MaxTrendHistBuckets buckets.
+// hq gives everything but the range, which is each bucket's in turn.
+func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Window, has []bool, q float64) ([]*float64, error) {
+	out := make([]*float64, w.Len())
+	if w.Len() > MaxTrendHistBuckets {
+		return out, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, histConcurrency)
+	)
+	for i, start := range w.Buckets() {
+		if !has[i] {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			bq := hq
+			bq.From, bq.To = start, start.Add(w.Step)
+			bins, err := s.Store.Histogram(ctx, bq)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("bucket %s: %w", start.Format(time.RFC3339), err)
+				cancel()
+			}
+			out[i] = quantile(bins, q)
+		})
+	}
+	wg.Wait()
+	return out, firstErr
+}

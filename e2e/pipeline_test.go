@@ -164,6 +164,26 @@ func TestIngestToQuery(t *testing.T) {
 		return false
 	})
 
+	var dtr query.DeliveryTimeResult
+	if st := getJSON(t, s.url("/api/v1/email/delivery-time?range=24h"), readKey, &dtr); st != 200 {
+		t.Fatalf("delivery-time: %d", st)
+	}
+	// 30 deliveries of 100, 200, … 3000 ms: exact average, percentiles
+	// within the 4.9% bound of the nearest-rank values 1500, 2900, 3000.
+	within := func(got *float64, exact float64) bool { return got != nil && *got >= exact*0.951 && *got <= exact*1.049 }
+	if dtr.Count != 30 || dtr.AvgMs == nil || *dtr.AvgMs != 1550 || !within(dtr.P50Ms, 1500) || !within(dtr.P95Ms, 2900) || !within(dtr.P99Ms, 3000) {
+		t.Errorf("delivery time = count %d avg %v p50 %v p95 %v p99 %v", dtr.Count, dtr.AvgMs, dtr.P50Ms, dtr.P95Ms, dtr.P99Ms)
+	}
+	if len(dtr.Domains.Rows) != 1 || dtr.Domains.Rows[0].Domain != "gmail.com" || dtr.Domains.Rows[0].Count != 30 {
+		t.Errorf("delivery time by domain = %+v", dtr.Domains)
+	}
+	if st := getJSON(t, s.url("/api/v1/email/message-size?range=24h"), readKey, nil); st != 200 {
+		t.Errorf("message-size: %d", st)
+	}
+	if st, _, _ := get(t, s.url("/api/v1/email/delivery-time?range=24h"), ""); st != 401 {
+		t.Errorf("delivery-time without a key: %d", st)
+	}
+
 	// Bad parameters get a precise 400.
 	status, _, body = get(t, s.url("/api/v1/email/throughput?range=2y"), readKey)
 	if status != 400 || !bytes.Contains(body, []byte(`"code":"invalid_parameter"`)) || !bytes.Contains(body, []byte("range")) {

@@ -85,6 +85,14 @@ func (a *api) bounceAnalysis(r *http.Request) (any, error) {
 	return a.Query.BounceAnalysis(r.Context(), r.URL.Query())
 }
 
+func (a *api) deliveryTime(r *http.Request) (any, error) {
+	return a.Query.DeliveryTime(r.Context(), r.URL.Query())
+}
+
+func (a *api) messageSize(r *http.Request) (any, error) {
+	return a.Query.MessageSize(r.Context(), r.URL.Query())
+}
+
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
@@ -102,7 +110,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 
 func (a *api) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
+	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
 }
 
 // jsonMiss answers requests no route takes (404, or 405 with Allow) with the

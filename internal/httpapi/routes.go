@@ -34,6 +34,8 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/throughput", a.read(a.throughput))
 	mux.Handle("GET /api/v1/email/stats", a.read(a.stats))
 	mux.Handle("GET /api/v1/email/bounce-analysis", a.read(a.bounceAnalysis))
+	mux.Handle("GET /api/v1/email/delivery-time", a.read(a.deliveryTime))
+	mux.Handle("GET /api/v1/email/message-size", a.read(a.messageSize))
 	mux.Handle("GET /api/v1/live", a.readStream(d.Hub))
 
 	mux.HandleFunc("GET /healthz", a.healthz)

@@ -26,9 +26,11 @@ func TestEndpointsAnswerAlikeOnBothStores(t *testing.T) {
 	}
 	type call func(*Service, url.Values) (any, error)
 	endpoints := map[string]call{
-		"throughput": func(s *Service, v url.Values) (any, error) { return s.Throughput(t.Context(), v) },
-		"stats":      func(s *Service, v url.Values) (any, error) { return s.Stats(t.Context(), v) },
-		"bounces":    func(s *Service, v url.Values) (any, error) { return s.BounceAnalysis(t.Context(), v) },
+		"throughput":   func(s *Service, v url.Values) (any, error) { return s.Throughput(t.Context(), v) },
+		"stats":        func(s *Service, v url.Values) (any, error) { return s.Stats(t.Context(), v) },
+		"bounces":      func(s *Service, v url.Values) (any, error) { return s.BounceAnalysis(t.Context(), v) },
+		"deliveryTime": func(s *Service, v url.Values) (any, error) { return s.DeliveryTime(t.Context(), v) },
+		"messageSize":  func(s *Service, v url.Values) (any, error) { return s.MessageSize(t.Context(), v) },
 	}
 	params := map[string][]string{
 		"throughput": {"range=1h", "range=24h&by=node", "range=7d&by=domain", "range=30d&step=1d&by=sending_ip",
@@ -36,6 +38,11 @@ func TestEndpointsAnswerAlikeOnBothStores(t *testing.T) {
 		"stats": {"range=24h", "range=7d&by=to_domain&sort=bounce_rate", "range=30d&by=mta_node&direction=inbound",
 			"range=6h&by=event_type", "range=7d&by=from_domain&limit=3&sort=avg_delivery_time"},
 		"bounces": {"range=24h", "range=7d&direction=outbound", "range=30d"},
+		"deliveryTime": {"range=1h", "range=24h", "range=7d&domainSort=p95&domainLimit=7&domainOffset=3",
+			"range=30d&domainSort=avg", "range=6h&node=mta-2&domainSort=domain", "range=7d&node=mta-0&direction=outbound",
+			"from=2026-11-20T03:07:00Z&to=2026-11-21T00:00:00Z&step=1h&domainLimit=500"},
+		"messageSize": {"range=1h", "range=24h&direction=inbound", "range=7d&direction=outbound", "range=30d",
+			"from=2026-11-20T03:07:00Z&to=2026-11-21T00:00:00Z&step=5m"},
 	}
 	for name, fn := range endpoints {
 		for _, p := range params[name] {

@@ -36,6 +36,9 @@ type Share struct {
 	Percent float64 `json:"percent"`
 }
 
+// inf is the upper bound of a distribution's last, open-ended class.
+var inf = math.Inf(1)
+
 // class is a labelled range of values below upper (exclusive), from the
 // upper bound of the class before it.
 type class struct {
@@ -94,8 +97,8 @@ func average(sum, count int64) *float64 {
 	return &v
 }
 
-// bucketQuantiles returns the q-quantile of q's histogram in every bucket of
-// w, nil for buckets where has is false (nothing to measure, so no query)
+// bucketQuantiles returns the q-quantile of hq's histogram in every bucket
+// of w, nil for buckets where has is false (nothing to measure, so no query)
 // and for all of them when w has more than MaxTrendHistBuckets buckets.
 // hq gives everything but the range, which is each bucket's in turn.
 func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Window, has []bool, q float64) ([]*float64, error) {
@@ -103,33 +106,46 @@ func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Win
 	if w.Len() > MaxTrendHistBuckets {
 		return out, nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, histConcurrency)
-	)
-	for i, start := range w.Buckets() {
+	err := concurrently(ctx, len(out), func(ctx context.Context, i int) error {
 		if !has[i] {
-			continue
+			return nil
 		}
-		sem <- struct{}{}
+		bq := hq
+		bq.From = w.From.Add(time.Duration(i) * w.Step)
+		bq.To = bq.From.Add(w.Step)
+		bins, err := s.Store.Histogram(ctx, bq)
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", bq.From.Format(time.RFC3339), err)
+		}
+		out[i] = quantile(bins, q)
+		return nil
+	})
+	return out, err
+}
+
+// concurrently runs fn for 0 ≤ i < n, histConcurrency at a time, and
+// returns the first error, cancelling the calls still to come. Each call
+// must write only its own i's results.
+func concurrently(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, histConcurrency)
+	var wg sync.WaitGroup
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			bq := hq
-			bq.From, bq.To = start, start.Add(w.Step)
-			bins, err := s.Store.Histogram(ctx, bq)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("bucket %s: %w", start.Format(time.RFC3339), err)
-				cancel()
+			if err := fn(ctx, i); err != nil {
+				cancel(err)
 			}
-			out[i] = quantile(bins, q)
 		})
 	}
 	wg.Wait()
-	return out, firstErr
+	return context.Cause(ctx)
 }

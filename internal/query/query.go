@@ -1,7 +1,8 @@
 // Package query answers the dashboard's questions from the store's rollups:
-// throughput over time, per-key statistics and bounce analysis. Each endpoint
-// is a Service method that takes the request's parsed URL query and returns a
-// JSON-ready value, so the HTTP layer only routes and encodes.
+// throughput over time, per-key statistics, bounce analysis, delivery times
+// and message sizes. Each endpoint is a Service method that takes the
+// request's parsed URL query and returns a JSON-ready value, so the HTTP
+// layer only routes and encodes.
 //
 // Every bad parameter is reported as a *ParamError naming the parameter;
 // parameters the endpoint does not know are ignored, and a parameter given

@@ -103,7 +103,10 @@ func TestServiceParamErrors(t *testing.T) {
 	throughput := func(s *Service, v url.Values) error { _, err := s.Throughput(t.Context(), v); return err }
 	stats := func(s *Service, v url.Values) error { _, err := s.Stats(t.Context(), v); return err }
 	bounces := func(s *Service, v url.Values) error { _, err := s.BounceAnalysis(t.Context(), v); return err }
-	all := map[string]endpoint{"throughput": throughput, "stats": stats, "bounces": bounces}
+	deliveryTime := func(s *Service, v url.Values) error { _, err := s.DeliveryTime(t.Context(), v); return err }
+	messageSize := func(s *Service, v url.Values) error { _, err := s.MessageSize(t.Context(), v); return err }
+	all := map[string]endpoint{"throughput": throughput, "stats": stats, "bounces": bounces,
+		"deliveryTime": deliveryTime, "messageSize": messageSize}
 
 	common := []struct{ query, param, contains string }{
 		{"range=90d", "range", "must be one of 1h, 6h, 24h, 7d, 30d"},
@@ -138,6 +141,20 @@ func TestServiceParamErrors(t *testing.T) {
 		{"stats", stats, "limit=many", "limit", `not "many"`},
 		{"stats", stats, "sort=bounceRate", "sort", "must be one of total, bounce_rate"},
 		{"stats", stats, "sort=total&sort=key", "sort", "at most once"},
+		{"deliveryTime", deliveryTime, "domainSort=p99", "domainSort", `must be one of count, avg, p95, domain, not "p99"`},
+		{"deliveryTime", deliveryTime, "domainSort=Count", "domainSort", `not "Count"`},
+		{"deliveryTime", deliveryTime, "domainLimit=0", "domainLimit", "must be an integer from 1 to 500"},
+		{"deliveryTime", deliveryTime, "domainLimit=501", "domainLimit", "must be an integer from 1 to 500"},
+		{"deliveryTime", deliveryTime, "domainLimit=abc", "domainLimit", `not "abc"`},
+		{"deliveryTime", deliveryTime, "domainOffset=-1", "domainOffset", `must be an integer from 0 to 1000000, not "-1"`},
+		{"deliveryTime", deliveryTime, "domainOffset=x", "domainOffset", `not "x"`},
+		{"deliveryTime", deliveryTime, "node=a&node=b", "node", "at most once"},
+		{"deliveryTime", deliveryTime, "node=mta-1&step=5m", "step", "per-node delivery-time histograms are kept hourly and daily"},
+		{"deliveryTime", deliveryTime, "node=mta-1&range=6h&step=5m", "step", `must be 1h or 1d, not 5m`},
+		{"deliveryTime", deliveryTime, "node=mta-1&range=1h", "", ""}, // an automatic 5m becomes 1h
+		{"deliveryTime", deliveryTime, "domainLimit=500&domainOffset=0&domainSort=p95", "", ""},
+		{"deliveryTime", deliveryTime, "domainLimit=&domainOffset=&domainSort=&node=", "", ""}, // empty is absent
+		{"messageSize", messageSize, "direction=both", "direction", "must be inbound or outbound"},
 	}
 	for _, tt := range specific {
 		t.Run(tt.name+"/"+tt.query, func(t *testing.T) {

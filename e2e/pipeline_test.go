@@ -170,7 +170,9 @@ func TestIngestToQuery(t *testing.T) {
 	}
 	// 30 deliveries of 100, 200, … 3000 ms: exact average, percentiles
 	// within the 4.9% bound of the nearest-rank values 1500, 2900, 3000.
-	within := func(got *float64, exact float64) bool { return got != nil && *got >= exact*0.951 && *got <= exact*1.049 }
+	within := func(got *float64, exact float64) bool {
+		return got != nil && *got >= exact*0.951 && *got <= exact*1.049
+	}
 	if dtr.Count != 30 || dtr.AvgMs == nil || *dtr.AvgMs != 1550 || !within(dtr.P50Ms, 1500) || !within(dtr.P95Ms, 2900) || !within(dtr.P99Ms, 3000) {
 		t.Errorf("delivery time = count %d avg %v p50 %v p95 %v p99 %v", dtr.Count, dtr.AvgMs, dtr.P50Ms, dtr.P95Ms, dtr.P99Ms)
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,25 @@ func TestIngestToQuery(t *testing.T) {
 	}
 	if st, _, _ := get(t, s.url("/api/v1/email/delivery-time?range=24h"), ""); st != 401 {
 		t.Errorf("delivery-time without a key: %d", st)
+	}
+
+	// Search by message id, and trace.
+	var sr query.SearchResult
+	if st := getJSON(t, s.url("/api/v1/email/events?range=24h&messageId="+url.QueryEscape("<m7@shop.example>")), readKey, &sr); st != 200 {
+		t.Fatalf("search: %d", st)
+	}
+	if len(sr.Events) != 1 || sr.Events[0].QueueID != "q7" || sr.Events[0].MTANode != "mta-02" || sr.Events[0].ToDomain != "gmail.com" {
+		t.Errorf("search by message id = %+v", sr.Events)
+	}
+	var tr query.TraceResult
+	if st := getJSON(t, s.url("/api/v1/email/trace/q7"), readKey, &tr); st != 200 {
+		t.Fatalf("trace: %d", st)
+	}
+	if len(tr.Events) != 1 || tr.Events[0].MessageID != "<m7@shop.example>" || tr.Summary.FinalStatus != event.Delivered {
+		t.Errorf("trace = %+v", tr)
+	}
+	if st, _, _ := get(t, s.url("/api/v1/email/trace/no-such-id"), readKey); st != 404 {
+		t.Errorf("trace of an unknown id: %d, want 404", st)
 	}
 
 	// Bad parameters get a precise 400.

@@ -30,6 +30,8 @@ func mapError(err error) *httperr.Error {
 	switch {
 	case errors.As(err, &pe):
 		return &httperr.Error{Status: http.StatusBadRequest, Code: "invalid_parameter", Message: pe.Error()}
+	case errors.Is(err, query.ErrNotFound):
+		return httperr.New(http.StatusNotFound, "not_found", "no events for that message or queue id")
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return httperr.New(http.StatusUnauthorized, "unauthorized",
 			"send an API key with the read scope as Authorization: Bearer KEY or x-api-key")
@@ -93,6 +95,14 @@ func (a *api) messageSize(r *http.Request) (any, error) {
 	return a.Query.MessageSize(r.Context(), r.URL.Query())
 }
 
+func (a *api) searchEvents(r *http.Request) (any, error) {
+	return a.Query.Search(r.Context(), r.URL.Query())
+}
+
+func (a *api) trace(r *http.Request) (any, error) {
+	return a.Query.Trace(r.Context(), r.PathValue("id"))
+}
+
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
@@ -110,7 +120,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 
 func (a *api) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
+	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/email/events\nGET  /api/v1/email/trace/{id}\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
 }
 
 // jsonMiss answers requests no route takes (404, or 405 with Allow) with the

@@ -121,3 +121,53 @@ type Store interface {
 	Retainer
 	Close() error
 }
+
+// MaxSearchLimit caps the events one SearchEvents or TraceEvents call
+// returns, whatever the caller asks: a page is for a person to read.
+const MaxSearchLimit = 1000
+
+// EventFilter selects raw events. The range [From, To) is required; every
+// other field is optional, empty meaning "any", and all given fields must
+// match.
+type EventFilter struct {
+	From, To   time.Time
+	Types      []event.Type // empty: all
+	Direction  event.Direction
+	MTANode    string
+	FromDomain string
+	ToDomain   string
+	SendingIP  string
+	MessageID  string
+	QueueID    string
+	// Address matches from_address or to_address exactly.
+	Address string
+	// Text is a substring of status_message or bounce_message, matched
+	// ignoring the case of ASCII letters only, so that both dialects agree
+	// whatever their collation or locale.
+	Text           string
+	BounceCategory string
+}
+
+// Cursor is the position of the last event of a search page, in the
+// newest-first order (time DESC, id DESC). The next page starts after it.
+type Cursor struct {
+	Time int64 // Unix milliseconds
+	ID   int64
+}
+
+// StoredEvent is a raw event with the id the store gave it.
+type StoredEvent struct {
+	ID int64 `json:"id"`
+	event.Event
+}
+
+// Searcher is what event search and message trace need.
+type Searcher interface {
+	// SearchEvents returns up to limit events matching f, newest first,
+	// starting after the cursor when it is not nil. limit is capped at
+	// MaxSearchLimit.
+	SearchEvents(ctx context.Context, f EventFilter, after *Cursor, limit int) ([]StoredEvent, error)
+	// TraceEvents returns up to limit events whose message_id or queue_id
+	// equals id, oldest first. An empty id matches nothing.
+	TraceEvents(ctx context.Context, id string, limit int) ([]StoredEvent, error)
+}

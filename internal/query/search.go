@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -49,10 +48,6 @@ var searchFields = []struct {
 // The range is not widened to buckets as ParseWindow does: raw events have
 // millisecond times, and a search must not return events outside the range.
 func (s *Service) Search(ctx context.Context, v url.Values) (*SearchResult, error) {
-	searcher, err := s.searcher()
-	if err != nil {
-		return nil, err
-	}
 	f, err := parseEventFilter(v, s)
 	if err != nil {
 		return nil, err
@@ -65,7 +60,7 @@ func (s *Service) Search(ctx context.Context, v url.Values) (*SearchResult, erro
 	if err != nil {
 		return nil, err
 	}
-	events, err := searcher.SearchEvents(ctx, f, after, limit)
+	events, err := s.Store.SearchEvents(ctx, f, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query: search events: %w", err)
 	}
@@ -139,17 +134,4 @@ func parseCursor(v url.Values) (*store.Cursor, error) {
 		return nil, bad
 	}
 	return &c, nil
-}
-
-// errNoSearch is returned when the store cannot search raw events.
-var errNoSearch = errors.New("query: the store does not support event search")
-
-// searcher returns the store's raw event search. Service holds a Reader,
-// which the rollup endpoints need; search is a separate capability.
-func (s *Service) searcher() (store.Searcher, error) {
-	ss, ok := s.Store.(store.Searcher)
-	if !ok {
-		return nil, fmt.Errorf("%w (%T)", errNoSearch, s.Store)
-	}
-	return ss, nil
 }

@@ -49,11 +49,7 @@ func (s *Service) Trace(ctx context.Context, id string) (*TraceResult, error) {
 	if utf8.RuneCountInString(id) > event.MaxTextLen {
 		return nil, paramErr("id", "may be at most %d characters long", event.MaxTextLen)
 	}
-	searcher, err := s.searcher()
-	if err != nil {
-		return nil, err
-	}
-	events, err := searcher.TraceEvents(ctx, id, MaxTraceEvents)
+	events, err := s.Store.TraceEvents(ctx, id, MaxTraceEvents)
 	if err != nil {
 		return nil, fmt.Errorf("query: trace: %w", err)
 	}

@@ -7,11 +7,7 @@ import (
 	"testing"
 
 	"github.com/tinomail/tinomail/internal/event"
-	"github.com/tinomail/tinomail/internal/store"
 )
-
-// readerOnly hides every capability of a store but store.Reader.
-type readerOnly struct{ store.Reader }
 
 func TestTraceSummary(t *testing.T) {
 	f := newFixture(t)
@@ -85,8 +81,5 @@ func TestTraceErrors(t *testing.T) {
 	if _, err := f.svc.Trace(t.Context(), "<nobody@x>"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown id: err = %v, want ErrNotFound", err)
 	}
-	noSearch := &Service{Store: readerOnly{f.db}, Now: f.svc.Now}
-	if _, err := noSearch.Trace(t.Context(), "x"); err == nil || !strings.Contains(err.Error(), "does not support event search") {
-		t.Errorf("store without search: err = %v", err)
-	}
+
 }

@@ -80,6 +80,7 @@ type Reader interface {
 	Histogram(ctx context.Context, q HistQuery) ([]rollup.BinCount, error)
 	// CountEvents counts raw events in [from, to).
 	CountEvents(ctx context.Context, from, to time.Time) (int64, error)
+	Searcher
 }
 
 // APIKey is a stored API key. The secret itself is never stored, only its hash.

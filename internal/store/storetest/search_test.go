@@ -385,7 +385,9 @@ func firstEventDiff(got, want []store.StoredEvent) string {
 }
 
 // BenchmarkTraceEvents traces random message ids among 1,000,000 events
-// spread over a week, on each store.
+// spread over a week, on each store. Loading the rows takes minutes, mostly
+// the PostgreSQL rollup upserts: run it alone, with a fixed -benchtime such
+// as 2000x so that the load happens once.
 func BenchmarkTraceEvents(b *testing.B) {
 	const n = 1_000_000
 	events := gen.Events(5, n, t0, 7*24*time.Hour)

@@ -85,21 +85,11 @@ func TestTwoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(ctx)
-	stored := map[string]int{}
 	rows, err := db.Query(ctx, "SELECT message_id, count(*) FROM email_events WHERE message_id <> '' GROUP BY message_id")
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := 0
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			t.Fatal(err)
-		}
-		stored[id] = n
-		total += n
-	}
+	stored, total := countRows(t, rows)
 	rows.Close()
 	accepted := map[string]bool{}
 	for _, l := range []*loader{la, lb} {

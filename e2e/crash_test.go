@@ -117,21 +117,11 @@ func TestKill9ExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	stored := map[string]int{}
 	rows, err := db.Query("SELECT message_id, count(*) FROM email_events GROUP BY message_id")
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := 0
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			t.Fatal(err)
-		}
-		stored[id] = n
-		total += n
-	}
+	stored, total := countRows(t, rows)
 	rows.Close()
 	var dups []string
 	for id, n := range stored {
@@ -169,4 +159,23 @@ func head(s []string) []string {
 		return s[:5]
 	}
 	return s
+}
+
+// countRows reads (message_id, count) rows into a map and their total.
+func countRows(t *testing.T, rows interface {
+	Next() bool
+	Scan(...any) error
+}) (map[string]int, int) {
+	t.Helper()
+	stored, total := map[string]int{}, 0
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		stored[id] = n
+		total += n
+	}
+	return stored, total
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 // Rollups sums rollup rows of one resolution and dimension over [From, To).
 // Rows are ordered by bucket, value, direction and event type.
 func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error) {
-	res, err := resSeconds(q.Res)
+	res, err := store.ResSeconds(q.Res)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: rollups: %w", err)
 	}
@@ -26,8 +25,8 @@ func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollu
 	var w where
 	w.add("res = ?", res)
 	w.add("dim = ?", q.Dim)
-	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
-	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.add("bucket >= ?", store.CeilUnix(q.From, time.Second))
+	w.add("bucket < ?", store.CeilUnix(q.To, time.Second))
 	w.filters(q.Direction, q.EventTypes)
 	w.in("value", q.Values)
 	query := "SELECT " + group + `, SUM(count), SUM(dt_sum), SUM(dt_count), SUM(size_sum), SUM(size_count)
@@ -65,7 +64,7 @@ func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollu
 // Histogram returns the non-empty bins of one metric, summed over the range,
 // in ascending order.
 func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
-	res, err := resSeconds(q.Res)
+	res, err := store.ResSeconds(q.Res)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: histogram: %w", err)
 	}
@@ -78,8 +77,8 @@ func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinC
 	w.add("dim = ?", q.Dim)
 	w.add("metric = ?", q.Metric)
 	w.add("value = ?", value)
-	w.add("bucket >= ?", ceilUnix(q.From, time.Second))
-	w.add("bucket < ?", ceilUnix(q.To, time.Second))
+	w.add("bucket >= ?", store.CeilUnix(q.From, time.Second))
+	w.add("bucket < ?", store.CeilUnix(q.To, time.Second))
 	w.filters(q.Direction, q.EventTypes)
 	query := `SELECT bin, SUM(count) FROM rollup_hist WHERE ` + w.sql() +
 		` GROUP BY bin HAVING SUM(count) > 0 ORDER BY bin`
@@ -107,35 +106,11 @@ func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinC
 func (s *Store) CountEvents(ctx context.Context, from, to time.Time) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_events WHERE time >= ? AND time < ?`,
-		ceilUnix(from, time.Millisecond), ceilUnix(to, time.Millisecond)).Scan(&n)
+		store.CeilUnix(from, time.Millisecond), store.CeilUnix(to, time.Millisecond)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count events in [%s, %s): %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
 	return n, nil
-}
-
-// resSeconds validates a rollup resolution: asking for one that is not kept
-// is a caller bug that would otherwise look like an empty range.
-func resSeconds(d time.Duration) (int64, error) {
-	if !slices.Contains(rollup.Resolutions, d) {
-		return 0, fmt.Errorf("resolution %s is not kept", d)
-	}
-	return int64(d / time.Second), nil
-}
-
-// ceilUnix returns t in units of unit since the epoch, rounded up. Stored
-// times are whole units, and for a whole x, x >= t ⇔ x >= ceil(t) (likewise
-// for <), so rounding both range ends up keeps [from, to) exact.
-func ceilUnix(t time.Time, unit time.Duration) int64 {
-	// From Unix and Nanosecond rather than UnixNano, which overflows outside
-	// 1678-2262 and so would break an open-ended range starting at time.Time{}.
-	per := int64(time.Second / unit)
-	ns := int64(t.Nanosecond())
-	q := t.Unix()*per + ns/int64(unit)
-	if ns%int64(unit) > 0 {
-		q++
-	}
-	return q
 }
 
 // where accumulates AND-ed conditions and their arguments.

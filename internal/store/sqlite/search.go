@@ -28,8 +28,8 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 		return nil, nil
 	}
 	var w where
-	w.add("time >= ?", ceilUnix(f.From, time.Millisecond))
-	w.add("time < ?", ceilUnix(f.To, time.Millisecond))
+	w.add("time >= ?", store.CeilUnix(f.From, time.Millisecond))
+	w.add("time < ?", store.CeilUnix(f.To, time.Millisecond))
 	w.filters(f.Direction, f.Types)
 	for _, c := range []struct{ col, val string }{
 		{"mta_node", f.MTANode}, {"from_domain", f.FromDomain}, {"to_domain", f.ToDomain},

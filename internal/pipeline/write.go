@@ -20,6 +20,9 @@ func (w *Writer) write(ctx context.Context, batch []item) {
 		}
 		if ctx.Err() != nil {
 			w.cfg.Log.Warn("pipeline: batch left for redelivery at shutdown", "messages", len(batch), "err", err)
+			for _, it := range batch {
+				_ = it.msg.Nak() // redelivered at once, to a peer or after restart
+			}
 			return
 		}
 		w.m.writeErrors.Inc()

@@ -35,14 +35,17 @@ type Subscription struct {
 	lost     chan struct{}
 	lostOnce sync.Once
 	stopped  atomic.Bool
+	done     chan struct{}
 	iters    []jetstream.MessagesContext
+	chans    []chan jetstream.Msg
+	pulling  sync.WaitGroup
 }
 
 // Subscribe starts pulling from both consumers. prefetch bounds how many
 // messages each consumer holds in this process ahead of the writer: small,
 // because a prefetched message's ack timer is already running.
 func (q *Queue) Subscribe(ctx context.Context, prefetch int) (*Subscription, error) {
-	s := &Subscription{lost: make(chan struct{})}
+	s := &Subscription{lost: make(chan struct{}), done: make(chan struct{})}
 	s.Lost = s.lost
 	urgent, err := q.pull(ctx, ConsumerUrgent, prefetch, s)
 	if err != nil {
@@ -71,7 +74,10 @@ func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscrip
 	// goroutine: the writer's "urgent first" check then sees every urgent
 	// message already fetched, not only the one the goroutine is holding.
 	ch := make(chan jetstream.Msg, prefetch)
+	s.chans = append(s.chans, ch)
+	s.pulling.Add(1)
 	go func() {
+		defer s.pulling.Done()
 		for {
 			m, err := it.Next()
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
@@ -88,20 +94,53 @@ func (q *Queue) pull(ctx context.Context, name string, prefetch int, s *Subscrip
 				continue
 			}
 			select {
+			case <-s.done:
+				release(m)
+				continue
+			default:
+			}
+			select {
 			case ch <- m:
-			case <-ctx.Done():
-				// The message stays unacknowledged and is redelivered.
-				return
+			case <-s.done:
+				release(m)
 			}
 		}
 	}()
 	return ch, nil
 }
 
-// Stop ends pulling. Messages already handed out can still be acknowledged.
+// stopWait bounds how long Stop waits for the client's buffers to drain; a
+// message not released by then is redelivered when its ack wait ends.
+const stopWait = 5 * time.Second
+
+// Stop ends pulling and gives back every message fetched but not handed out
+// or still waiting in a channel: without that, a message the client had
+// prefetched would only be redelivered after the ack wait, and a restarted
+// node or its peers would sit idle while it waits. Messages already handed
+// out can still be acknowledged. Stop must not run beside a reader of the
+// channels.
 func (s *Subscription) Stop() {
-	s.stopped.Store(true)
-	for _, it := range s.iters {
-		it.Stop()
+	if !s.stopped.CompareAndSwap(false, true) {
+		return
 	}
+	close(s.done)
+	for _, it := range s.iters {
+		it.Drain()
+	}
+	drained := make(chan struct{})
+	go func() { s.pulling.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(stopWait):
+	}
+	for _, ch := range s.chans {
+		for len(ch) > 0 {
+			release(<-ch)
+		}
+	}
+}
+
+// release hands a message back for immediate redelivery.
+func release(m jetstream.Msg) {
+	_ = m.Nak() // if this fails, the ack wait redelivers it
 }

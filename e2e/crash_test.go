@@ -21,6 +21,7 @@ import (
 // workers and remembers which ids the server accepted (202).
 type loader struct {
 	url, key string
+	pause    time.Duration // between one worker's requests
 	mu       sync.Mutex
 	accepted map[string]bool
 	failed   atomic.Int64
@@ -35,7 +36,13 @@ func startLoader(url, key string, workers, batch int) *loader {
 // startNamedLoader is startLoader with a prefix that keeps the ids of
 // several loaders apart.
 func startNamedLoader(prefix, url, key string, workers, batch int) *loader {
-	l := &loader{url: url, key: key, accepted: map[string]bool{}, stop: make(chan struct{})}
+	return startPacedLoader(prefix, url, key, workers, batch, 0)
+}
+
+// startPacedLoader is startNamedLoader with a pause between the requests of
+// each worker, for a steady rate rather than the most the server takes.
+func startPacedLoader(prefix, url, key string, workers, batch int, pause time.Duration) *loader {
+	l := &loader{url: url, key: key, pause: pause, accepted: map[string]bool{}, stop: make(chan struct{})}
 	client := &http.Client{Timeout: 5 * time.Second}
 	for w := 0; w < workers; w++ {
 		l.wg.Add(1)
@@ -45,7 +52,7 @@ func startNamedLoader(prefix, url, key string, workers, batch int) *loader {
 				select {
 				case <-l.stop:
 					return
-				default:
+				case <-time.After(l.pause):
 				}
 				ids := make([]string, batch)
 				var body bytes.Buffer

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -80,14 +81,23 @@ func FromRequest(r *http.Request) string {
 
 // Keys creates and checks API keys.
 type Keys struct {
-	st      store.KeyStore
-	mu      sync.Mutex
-	touched map[int64]time.Time
+	st        store.KeyStore
+	log       *slog.Logger
+	mu        sync.Mutex
+	touched   map[int64]time.Time
+	known     map[string]store.APIKey // hash → the store's last answer; see lookup
+	downUntil time.Time
 }
 
 // NewKeys returns a key service over st.
 func NewKeys(st store.KeyStore) *Keys {
-	return &Keys{st: st, touched: map[int64]time.Time{}}
+	return &Keys{st: st, touched: map[int64]time.Time{}, known: map[string]store.APIKey{}}
+}
+
+// WithLog sets where the key service reports store outages.
+func (k *Keys) WithLog(log *slog.Logger) *Keys {
+	k.log = log
+	return k
 }
 
 // Create stores a new key and returns it in clear, the only time it exists so.
@@ -118,12 +128,12 @@ func (k *Keys) Authenticate(ctx context.Context, key, scope string) (store.APIKe
 	if key == "" {
 		return store.APIKey{}, ErrUnauthenticated
 	}
-	rec, err := k.st.APIKeyByHash(ctx, Hash(key))
+	rec, err := k.lookup(ctx, Hash(key))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.APIKey{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return store.APIKey{}, fmt.Errorf("auth: look up key: %w", err)
+		return store.APIKey{}, err
 	}
 	if !rec.RevokedAt.IsZero() {
 		return store.APIKey{}, ErrUnauthenticated
@@ -138,13 +148,16 @@ func (k *Keys) Authenticate(ctx context.Context, key, scope string) (store.APIKe
 func (k *Keys) touch(ctx context.Context, id int64) {
 	now := time.Now()
 	k.mu.Lock()
-	due := now.Sub(k.touched[id]) >= touchEvery
+	due := now.Sub(k.touched[id]) >= touchEvery && now.After(k.downUntil)
 	if due {
 		k.touched[id] = now
 	}
 	k.mu.Unlock()
 	if due {
-		// Best effort: a missed last-used update must not fail a request.
+		// Best effort: a missed last-used update must not fail a request,
+		// nor hold it up while the store is down.
+		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		defer cancel()
 		_ = k.st.TouchAPIKey(ctx, id, now)
 	}
 }

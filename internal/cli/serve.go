@@ -188,7 +188,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	writer := pipeline.New(q, st, pipeline.Config{BatchSize: o.batchSize, BatchWait: o.batchWait,
 		DrainTimeout: o.shutdownTimeout, Log: log}, notify, reg)
 
-	keys := auth.NewKeys(st)
+	keys := auth.NewKeys(st).WithLog(log)
 	handler := httpapi.New(httpapi.Deps{
 		Ingest: ingest.New(ingest.Config{MaxBodyBytes: int64(o.maxBody), MaxEvents: o.maxEvents,
 			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier}, keys, q, log, reg),

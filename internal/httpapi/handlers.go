@@ -37,6 +37,9 @@ func mapError(err error) *httperr.Error {
 			"send an API key with the read scope as Authorization: Bearer KEY or x-api-key")
 	case errors.Is(err, auth.ErrForbidden):
 		return httperr.New(http.StatusForbidden, "forbidden", "this API key lacks the read scope")
+	case errors.Is(err, auth.ErrStoreUnavailable):
+		return &httperr.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
+			Message: "the database does not answer", RetryAfter: 5 * time.Second, Err: err}
 	case errors.Is(err, context.Canceled):
 		return httperr.New(499, "canceled", "request canceled")
 	}

@@ -101,6 +101,9 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 			Message: "send an API key with the ingest scope in x-api-key or Authorization: Bearer"}
 	case errors.Is(err, auth.ErrForbidden):
 		return nil, httperr.New(http.StatusForbidden, "forbidden", "this API key lacks the ingest scope")
+	case errors.Is(err, auth.ErrStoreUnavailable):
+		return nil, &httperr.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
+			Message: "the API key cannot be checked while the database is down", RetryAfter: 5 * time.Second, Err: err}
 	case err != nil:
 		return nil, err
 	}

@@ -26,6 +26,7 @@ type loader struct {
 	accepted map[string]bool
 	failed   atomic.Int64
 	stop     chan struct{}
+	haltOnce sync.Once
 	wg       sync.WaitGroup
 }
 
@@ -95,7 +96,10 @@ func startPacedLoader(prefix, url, key string, workers, batch int, pause time.Du
 	return l
 }
 
-func (l *loader) halt() { close(l.stop); l.wg.Wait() }
+func (l *loader) halt() {
+	l.haltOnce.Do(func() { close(l.stop) })
+	l.wg.Wait()
+}
 
 // TestKill9ExactlyOnce kills the server with SIGKILL twice under load and
 // checks that every accepted event is stored exactly once, and that the

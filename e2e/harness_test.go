@@ -51,7 +51,13 @@ type server struct {
 // startServer runs tinomail serve on a free port with a fresh data dir.
 func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
-	s := &server{t: t, dataDir: t.TempDir(), args: args}
+	return startServerIn(t, t.TempDir(), args...)
+}
+
+// startServerIn is startServer with a data dir of the caller's.
+func startServerIn(t testing.TB, dataDir string, args ...string) *server {
+	t.Helper()
+	s := &server{t: t, dataDir: dataDir, args: args}
 	s.start()
 	t.Cleanup(s.stop)
 	return s

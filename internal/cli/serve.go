@@ -18,6 +18,7 @@ import (
 	"github.com/tinomail/tinomail/internal/auth"
 	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/config"
+	"github.com/tinomail/tinomail/internal/diskguard"
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/httpapi"
 	"github.com/tinomail/tinomail/internal/ingest"
@@ -38,6 +39,7 @@ type serveOptions struct {
 	databaseURL         string
 	natsURL, natsListen string
 	queueMaxBytes       config.Bytes
+	minFreeDisk         config.Bytes
 	queueReplicas       int
 	batchSize           int
 	batchWait           time.Duration
@@ -59,6 +61,7 @@ type serveOptions struct {
 func (o *serveOptions) flags(fs *flag.FlagSet) {
 	o.queueMaxBytes = 1 << 30
 	o.maxBody = ingest.DefaultMaxBodyBytes
+	o.minFreeDisk = 128 << 20
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
 	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory of the SQLite database and the embedded queue")
 	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL (postgres://user@host/db); empty: SQLite in the data dir")
@@ -66,6 +69,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.natsListen, "nats-listen", "", "host:port where the embedded NATS accepts other nodes; empty: in-process only")
 	fs.IntVar(&o.queueReplicas, "queue-replicas", 1, "copies of the queue streams on an external NATS cluster (1, 3 or 5)")
 	fs.Var(&o.queueMaxBytes, "queue-max-bytes", "queue size; beyond it ingest answers 503 until the writer catches up")
+	fs.Var(&o.minFreeDisk, "min-free-disk", "free space kept in the data dir's file system: below it ingest answers 507 (0: no floor)")
 	fs.IntVar(&o.batchSize, "batch-size", pipeline.DefaultBatchSize, "events per write transaction, at most")
 	fs.DurationVar(&o.batchWait, "batch-wait", pipeline.DefaultBatchWait, "longest wait to fill a batch after its first event")
 	fs.Var(&o.maxBody, "max-body", "largest ingest request body, after gzip decoding")
@@ -97,6 +101,8 @@ func (o *serveOptions) validate() error {
 		return errors.New("--max-body must be at least 1KB")
 	case o.queueMaxBytes < 1<<20:
 		return errors.New("--queue-max-bytes must be at least 1MB")
+	case o.minFreeDisk < 0:
+		return errors.New("--min-free-disk must not be negative")
 	case o.rateLimit < 0 || o.rateBurst < 0:
 		return errors.New("--rate-limit and --rate-burst must not be negative")
 	case o.demoRate < 0:
@@ -189,15 +195,19 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		DrainTimeout: o.shutdownTimeout, Log: log}, notify, reg)
 
 	keys := auth.NewKeys(st).WithLog(log)
+	disk := diskguard.New(o.dataDir, uint64(o.minFreeDisk), log)
 	handler := httpapi.New(httpapi.Deps{
 		Ingest: ingest.New(ingest.Config{MaxBodyBytes: int64(o.maxBody), MaxEvents: o.maxEvents,
-			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier}, keys, q, log, reg),
+			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier, Disk: disk}, keys, q, log, reg),
 		Query:   &query.Service{Store: st},
 		Keys:    keys,
 		Hub:     hub,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Ready: func(ctx context.Context) error {
 			if err := q.Ping(ctx); err != nil {
+				return err
+			}
+			if err := disk.Check(); err != nil {
 				return err
 			}
 			return st.Ping(ctx)

@@ -30,6 +30,9 @@ type Config struct {
 	// Classifier fills in bounceCategory (and bounceType when absent) of
 	// failures that arrive without one; nil leaves them as sent.
 	Classifier *classify.Classifier
+	// Disk, when set, refuses new events while the data dir is short of
+	// space (see internal/diskguard).
+	Disk interface{ Check() error }
 }
 
 // Defaults of Config.
@@ -106,6 +109,12 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 			Message: "the API key cannot be checked while the database is down", RetryAfter: 5 * time.Second, Err: err}
 	case err != nil:
 		return nil, err
+	}
+	if h.cfg.Disk != nil {
+		if err := h.cfg.Disk.Check(); err != nil {
+			return nil, &httperr.Error{Status: http.StatusInsufficientStorage, Code: "disk_full",
+				Message: err.Error() + "; retry later", RetryAfter: 10 * time.Second, Err: err}
+		}
 	}
 	body, err := readBody(r, h.cfg.MaxBodyBytes)
 	if err != nil {

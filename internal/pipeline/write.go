@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,7 +27,9 @@ func (w *Writer) write(ctx context.Context, batch []item) {
 			return
 		}
 		w.m.writeErrors.Inc()
-		storeUp := w.st.Ping(ctx) == nil
+		// A store short of disk or I/O fails every message alike: wait for
+		// it as for a store that is down, never blame the messages.
+		storeUp := !errors.Is(err, store.ErrResources) && w.st.Ping(ctx) == nil
 		w.cfg.Log.Warn("pipeline: write batch", "messages", len(batch), "attempt", attempt+1, "store_up", storeUp, "err", err)
 		if storeUp && len(batch) > 1 {
 			for _, it := range batch {

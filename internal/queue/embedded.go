@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
+
+// jetStreamMaxMemory bounds memory-backed streams; ours are all on disk.
+const jetStreamMaxMemory = 64 << 20
 
 // startEmbedded runs a NATS server with JetStream inside this process. It
 // listens on no port unless cfg.Listen asks for one: the server and the
@@ -23,7 +27,7 @@ func startEmbedded(cfg Config) (*server.Server, *nats.Conn, error) {
 		NoLog:              true,
 		DontListen:         true,
 		MaxPayload:         8 << 20,
-		JetStreamMaxMemory: 64 << 20,
+		JetStreamMaxMemory: jetStreamMaxMemory,
 	}
 	if cfg.Listen != "" {
 		host, port, err := net.SplitHostPort(cfg.Listen)
@@ -51,4 +55,72 @@ func startEmbedded(cfg Config) (*server.Server, *nats.Conn, error) {
 		return nil, nil, fmt.Errorf("queue: connect to embedded server: %w", err)
 	}
 	return srv, nc, nil
+}
+
+// keepJetStream restarts the embedded JetStream when it stopped taking
+// messages. It shuts itself down when a write to its store fails in some
+// paths, and in others a failed write (a full disk) leaves the stream
+// refusing every later write until restarted, even once space is back.
+// Nothing else would bring it back short of restarting the process; the
+// streams and consumers come back from disk, and the writer's pulls resume.
+// Meanwhile Ping fails, so /readyz tells load balancers to go elsewhere.
+func (q *Queue) keepJetStream(done <-chan struct{}) {
+	t := time.NewTicker(jetStreamCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		enabled := q.srv.JetStreamEnabled()
+		if enabled && !q.health.wedged(time.Now()) {
+			continue
+		}
+		if enabled {
+			q.cfg.Log.Error("queue: the embedded JetStream has acknowledged no message for a while (was the data dir's disk full?); restarting it")
+			if err := q.srv.ShutdownJetStream(); err != nil {
+				q.cfg.Log.Error("queue: stop JetStream", "err", err)
+				continue
+			}
+		} else {
+			q.cfg.Log.Error("queue: the embedded JetStream shut itself down (is the data dir's disk full?); restarting it")
+		}
+		// MaxStore 0 sizes it from the free space now, as at start.
+		err := q.srv.EnableJetStream(&server.JetStreamConfig{StoreDir: q.cfg.StoreDir, MaxMemory: jetStreamMaxMemory})
+		if err != nil {
+			q.cfg.Log.Error("queue: restart JetStream", "err", err)
+			continue
+		}
+		q.health.acked() // a fresh start: judge it from now on
+		q.cfg.Log.Info("queue: JetStream restarted")
+	}
+}
+
+// jetStreamCheck is how often keepJetStream looks.
+const jetStreamCheck = 2 * time.Second
+
+// wedgedAfter is how long publishes may keep failing with no success in
+// between before the embedded JetStream is restarted.
+const wedgedAfter = 15 * time.Second
+
+// publishHealth tells a JetStream that has stopped acknowledging from one
+// that is merely full (which answers at once with an error of its own and
+// does not count here) or briefly slow.
+type publishHealth struct {
+	lastAck atomic.Int64 // Unix nanoseconds
+	stalls  atomic.Int64 // publishes that timed out since lastAck
+}
+
+func (h *publishHealth) acked() {
+	h.lastAck.Store(time.Now().UnixNano())
+	h.stalls.Store(0)
+}
+
+func (h *publishHealth) stalled() { h.stalls.Add(1) }
+
+// wedged reports whether several publishes have timed out and none has gone
+// through for wedgedAfter.
+func (h *publishHealth) wedged(now time.Time) bool {
+	return h.stalls.Load() >= 3 && now.UnixNano()-h.lastAck.Load() > int64(wedgedAfter)
 }

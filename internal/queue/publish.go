@@ -52,11 +52,19 @@ func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return classify(err)
+			err = classify(err)
+			if errors.Is(err, ErrUnavailable) {
+				q.health.stalled()
+			}
+			return err
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				q.health.stalled()
+			}
 			return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
 		}
 	}
+	q.health.acked()
 	return nil
 }
 

@@ -66,6 +66,8 @@ type Queue struct {
 	stream   jetstream.Stream
 	dead     jetstream.Stream
 	streamID string
+	done     chan struct{} // closed by Close
+	health   publishHealth
 }
 
 // Open starts the embedded server (or connects to cfg.URL), and creates or
@@ -80,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
-	q := &Queue{cfg: cfg}
+	q := &Queue{cfg: cfg, done: make(chan struct{})}
 	var err error
 	if cfg.URL == "" {
 		q.srv, q.nc, err = startEmbedded(cfg)
@@ -97,6 +99,10 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	if err := q.setup(ctx); err != nil {
 		q.Close()
 		return nil, err
+	}
+	if q.srv != nil {
+		q.health.acked()
+		go q.keepJetStream(q.done)
 	}
 	return q, nil
 }
@@ -120,7 +126,7 @@ func (q *Queue) setup(ctx context.Context) error {
 		Duplicates:  2 * time.Minute,
 	})
 	if err != nil {
-		return fmt.Errorf("queue: stream %s: %w", StreamName, err)
+		return fmt.Errorf("queue: stream %s: %w", StreamName, explainStorage(err))
 	}
 	// The stream's creation time tells this stream apart from an earlier one
 	// of the same name whose sequence numbers started over.
@@ -133,12 +139,12 @@ func (q *Queue) setup(ctx context.Context) error {
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      30 * 24 * time.Hour,
-		MaxBytes:    256 << 20,
+		MaxBytes:    deadMaxBytes(q.cfg.MaxBytes),
 		Storage:     jetstream.FileStorage,
 		Replicas:    q.cfg.Replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("queue: stream %s: %w", DeadStreamName, err)
+		return fmt.Errorf("queue: stream %s: %w", DeadStreamName, explainStorage(err))
 	}
 	for name, subject := range map[string]string{ConsumerUrgent: SubjectUrgent, ConsumerNormal: SubjectNormal} {
 		_, err := q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
@@ -154,6 +160,30 @@ func (q *Queue) setup(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// deadMaxBytes sizes the dead-letter stream: a quarter of the queue, at most
+// 256 MB. JetStream reserves a stream's whole size on disk up front, so a
+// fixed size would keep the server from starting on a small volume.
+func deadMaxBytes(queueMax int64) int64 {
+	if queueMax <= 0 {
+		return 256 << 20
+	}
+	return min(256<<20, max(1<<20, queueMax/4))
+}
+
+// jsErrInsufficientResources is JetStream's code for "insufficient storage
+// resources available"; nats.go names no constant for it.
+const jsErrInsufficientResources jetstream.ErrorCode = 10047
+
+// explainStorage says what to do when JetStream cannot reserve a stream's
+// size: its own message names no flag.
+func explainStorage(err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == jsErrInsufficientResources {
+		return fmt.Errorf("%w (JetStream reserves the queue's size up front, and may use 75%% of the free space of the data dir's file system: free space or lower --queue-max-bytes)", err)
+	}
+	return err
 }
 
 func orUnlimited(n int64) int64 {
@@ -202,6 +232,9 @@ func (q *Queue) Ping(ctx context.Context) error {
 	if !q.nc.IsConnected() {
 		return ErrUnavailable
 	}
+	if q.srv != nil && !q.srv.JetStreamEnabled() {
+		return fmt.Errorf("%w: the embedded JetStream is shut down", ErrUnavailable)
+	}
 	if _, err := q.stream.Info(ctx); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
@@ -210,6 +243,11 @@ func (q *Queue) Ping(ctx context.Context) error {
 
 // Close flushes and closes the connection and stops the embedded server.
 func (q *Queue) Close() {
+	select {
+	case <-q.done:
+	default:
+		close(q.done)
+	}
 	if q.nc != nil {
 		_ = q.nc.Drain()
 		q.nc.Close()

@@ -21,6 +21,12 @@ import (
 // another node's Retain dropped it since this node cached it: reload and
 // retry once.
 func (s *Store) WriteBatch(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
+	res, err := s.writeBatchInDays(ctx, msgs)
+	return res, resourceError(err)
+}
+
+// writeBatchInDays makes sure the day partitions exist, then writes.
+func (s *Store) writeBatchInDays(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
 	days := batchDays(msgs)
 	if err := s.ensureDays(ctx, days); err != nil {
 		return store.WriteResult{}, fmt.Errorf("postgres: write batch of %d messages: %w", len(msgs), err)

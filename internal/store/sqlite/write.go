@@ -16,6 +16,11 @@ const sqlApplied = `INSERT INTO queue_applied (stream, seq) VALUES (?, ?) ON CON
 // WriteBatch inserts the events of msgs and their rollup increments in one
 // transaction, skipping messages already applied. All or nothing.
 func (s *Store) WriteBatch(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
+	res, err := s.writeBatch(ctx, msgs)
+	return res, resourceError(err)
+}
+
+func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteResult, error) {
 	var res store.WriteResult
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -56,6 +56,7 @@ type serveOptions struct {
 	retention5m         config.Age
 	retention1h         config.Age
 	retention1d         config.Age
+	zonemta             zonemtaOptions
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -87,6 +88,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.retention1h, "retention-1h", "how long hourly rollups are kept; 0: forever")
 	fs.Var(&o.retention1d, "retention-1d", "how long daily rollups are kept; 0: forever")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests and the batch in flight")
+	o.zonemta.flags(fs)
 }
 
 func (o *serveOptions) validate() error {
@@ -117,7 +119,7 @@ func (o *serveOptions) validate() error {
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return fmt.Errorf("--listen %q: want host:port", o.listen)
 	}
-	return nil
+	return o.zonemta.validate()
 }
 
 func serve(ctx context.Context, args []string, env Env) error {
@@ -202,6 +204,7 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		Query:   &query.Service{Store: st},
 		Keys:    keys,
 		Hub:     hub,
+		Queue:   startQueuePoller(ctx, o.zonemta, st, log),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Ready: func(ctx context.Context) error {
 			if err := q.Ping(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/tinomail/tinomail/internal/auth"
 	"github.com/tinomail/tinomail/internal/live"
 	"github.com/tinomail/tinomail/internal/query"
+	"github.com/tinomail/tinomail/internal/zonemta"
 )
 
 // Deps are the parts the API serves.
@@ -18,6 +19,7 @@ type Deps struct {
 	Query   *query.Service
 	Keys    *auth.Keys
 	Hub     *live.Hub
+	Queue   *zonemta.View // the ZoneMTA queue poller's view
 	Metrics http.Handler
 	// Ready reports whether the queue and the store answer.
 	Ready func(ctx context.Context) error
@@ -38,6 +40,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/message-size", a.read(a.messageSize))
 	mux.Handle("GET /api/v1/email/events", a.read(a.searchEvents))
 	mux.Handle("GET /api/v1/email/trace/{id}", a.read(a.trace))
+	mux.Handle("GET /api/v1/email/queue", a.read(a.queue))
 	mux.Handle("GET /api/v1/live", a.readStream(d.Hub))
 
 	mux.HandleFunc("GET /healthz", a.healthz)

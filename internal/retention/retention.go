@@ -28,7 +28,7 @@ func Run(ctx context.Context, r store.Retainer, policy store.Retention, delay, i
 				log.Error("retention", "err", err)
 			}
 		} else {
-			log.Info("retention", "events_removed", rm.Events, "rollup_rows_removed", rm.RollupRows,
+			log.Info("retention", "events_removed", rm.Events, "rollup_rows_removed", rm.RollupRows, "queue_samples_removed", rm.QueueSamples,
 				"took", time.Since(start).Round(time.Millisecond))
 		}
 		t.Reset(interval)

@@ -17,8 +17,9 @@ type Retention struct {
 
 // Removed counts what one retention run deleted.
 type Removed struct {
-	Events     int64
-	RollupRows int64 // count rows and histogram bins, all resolutions
+	Events       int64
+	RollupRows   int64 // count rows and histogram bins, all resolutions
+	QueueSamples int64 // ZoneMTA queue-size samples, kept as long as the 5m rollups
 }
 
 // Retainer enforces a retention policy.

@@ -120,6 +120,7 @@ type Store interface {
 	KeyStore
 	Settings
 	Retainer
+	QueueStore
 	Close() error
 }
 

@@ -47,5 +47,7 @@ func (s *Store) Retain(ctx context.Context, now time.Time, r store.Retention) (s
 			rm.RollupRows += n
 		}
 	}
-	return rm, nil
+	n, err := s.retainQueueSamples(ctx, now, r.Rollup5m)
+	rm.QueueSamples = n
+	return rm, err
 }

@@ -106,6 +106,10 @@ func (a *api) trace(r *http.Request) (any, error) {
 	return a.Query.Trace(r.Context(), r.PathValue("id"))
 }
 
+func (a *api) inbound(r *http.Request) (any, error) {
+	return a.Query.Inbound(r.Context(), r.URL.Query())
+}
+
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
@@ -123,7 +127,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 
 func (a *api) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/email/events\nGET  /api/v1/email/trace/{id}\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
+	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/email/events\nGET  /api/v1/email/trace/{id}\nGET  /api/v1/email/events/export\nGET  /api/v1/email/inbound\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
 }
 
 // jsonMiss answers requests no route takes (404, or 405 with Allow) with the

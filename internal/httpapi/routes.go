@@ -41,6 +41,8 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/events", a.read(a.searchEvents))
 	mux.Handle("GET /api/v1/email/trace/{id}", a.read(a.trace))
 	mux.Handle("GET /api/v1/email/queue", a.read(a.queue))
+	mux.Handle("GET /api/v1/email/events/export", a.handle(a.exportEvents))
+	mux.Handle("GET /api/v1/email/inbound", a.read(a.inbound))
 	mux.Handle("GET /api/v1/live", a.readStream(d.Hub))
 
 	mux.HandleFunc("GET /healthz", a.healthz)

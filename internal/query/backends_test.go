@@ -2,7 +2,9 @@ package query
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,13 +33,18 @@ func TestEndpointsAnswerAlikeOnBothStores(t *testing.T) {
 		"bounces":      func(s *Service, v url.Values) (any, error) { return s.BounceAnalysis(t.Context(), v) },
 		"deliveryTime": func(s *Service, v url.Values) (any, error) { return s.DeliveryTime(t.Context(), v) },
 		"messageSize":  func(s *Service, v url.Values) (any, error) { return s.MessageSize(t.Context(), v) },
+		"inbound":      func(s *Service, v url.Values) (any, error) { return s.Inbound(t.Context(), v) },
+		"export":       func(s *Service, v url.Values) (any, error) { return exportString(t, s, v) },
 	}
 	params := map[string][]string{
 		"throughput": {"range=1h", "range=24h&by=node", "range=7d&by=domain", "range=30d&step=1d&by=sending_ip",
 			"from=2026-11-20T03:07:00Z&to=2026-11-21T00:00:00Z&direction=outbound&eventType=bounced,deferred"},
 		"stats": {"range=24h", "range=7d&by=to_domain&sort=bounce_rate", "range=30d&by=mta_node&direction=inbound",
 			"range=6h&by=event_type", "range=7d&by=from_domain&limit=3&sort=avg_delivery_time"},
-		"bounces": {"range=24h", "range=7d&direction=outbound", "range=30d"},
+		"bounces": {"range=24h", "range=7d&direction=outbound", "range=30d", "range=30d&limit=100", "range=7d&step=1h&limit=3&direction=inbound"},
+		"inbound": {"range=1h", "range=24h", "range=7d", "range=30d", "from=2026-11-20T03:07:00Z&to=2026-11-21T00:00:00Z&step=5m"},
+		"export": {"format=csv", "format=ndjson&range=7d&eventType=bounced,deferred", "format=csv&range=30d&limit=1500",
+			"format=ndjson&range=7d&q=spamhaus&direction=outbound", "format=csv&range=30d&node=mta-1&toDomain=to3.test"},
 		"deliveryTime": {"range=1h", "range=24h", "range=7d&domainSort=p95&domainLimit=7&domainOffset=3",
 			"range=30d&domainSort=avg", "range=6h&node=mta-2&domainSort=domain", "range=7d&node=mta-0&direction=outbound",
 			"from=2026-11-20T03:07:00Z&to=2026-11-21T00:00:00Z&step=1h&domainLimit=500"},
@@ -67,4 +74,15 @@ func TestEndpointsAnswerAlikeOnBothStores(t *testing.T) {
 			}
 		}
 	}
+}
+
+// exportString runs an export into a string, for comparing whole downloads.
+func exportString(t *testing.T, s *Service, v url.Values) (string, error) {
+	exp, err := s.NewExport(v)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	st, err := exp.WriteTo(t.Context(), &b, func() error { return nil })
+	return fmt.Sprintf("%d rows, truncated %v\n%s", st.Rows, st.Truncated, b.String()), err
 }

@@ -30,6 +30,16 @@ type BounceResult struct {
 	ByType       []TypeShare       `json:"byType"`
 	ByCategory   []CategoryShare   `json:"byCategory"`
 	ByBounceType []BounceTypeShare `json:"byBounceType"`
+	// The limit largest of each breakdown, from the rollups (so that they
+	// cover ranges older than raw retention): normalized SMTP replies,
+	// destination domains, MX hosts, sending IPs and nodes.
+	TopResponses []ResponseShare `json:"topResponses"`
+	ByDomain     []FailureShare  `json:"byDomain"`
+	ByMX         []FailureShare  `json:"byMx"`
+	BySendingIP  []FailureShare  `json:"bySendingIp"`
+	ByNode       []FailureShare  `json:"byNode"`
+	// Deferred is the deferrals alone: what keeps mail in the queues.
+	Deferred DeferredReasons `json:"deferred"`
 }
 
 // TypeShare is the part of failures of one event type.
@@ -61,16 +71,23 @@ type BounceTypeShare struct {
 }
 
 // BounceAnalysis breaks bounced, deferred and rejected events down by type,
-// bounce category and bounce type. Parameters: range/from/to/step (see
-// ParseWindow) and direction=inbound|outbound. byType always lists the three
-// types; the other lists are sorted by count, largest first, ties by name,
-// and name failures without the field Uncategorized and Unknown.
+// bounce category, bounce type, normalized SMTP reply, destination domain,
+// MX host, sending IP and node, and the deferrals alone by category and
+// reply. Parameters: range/from/to/step (see ParseWindow),
+// direction=inbound|outbound and limit (entries per breakdown, default 10,
+// at most 100). byType always lists the three types; the other lists are
+// sorted by count, largest first, ties by name, and name failures without
+// the field Uncategorized (category) and Unknown (the rest).
 func (s *Service) BounceAnalysis(ctx context.Context, v url.Values) (*BounceResult, error) {
 	w, err := ParseWindow(v, s.now())
 	if err != nil {
 		return nil, err
 	}
 	dir, err := parseDirection(v)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := parseLimit(v, DefaultBounceLimit, MaxBounceLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +105,9 @@ func (s *Service) BounceAnalysis(ctx context.Context, v url.Values) (*BounceResu
 	res := &BounceResult{From: w.From, To: w.To, Step: w.StepName()}
 	res.ByType, res.ByCategory, res.Total = byCategory(cats)
 	res.ByBounceType = byBounceType(kinds, res.Total)
+	if err := s.addBreakdowns(ctx, res, q, cats, limit); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

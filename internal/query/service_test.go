@@ -105,8 +105,10 @@ func TestServiceParamErrors(t *testing.T) {
 	bounces := func(s *Service, v url.Values) error { _, err := s.BounceAnalysis(t.Context(), v); return err }
 	deliveryTime := func(s *Service, v url.Values) error { _, err := s.DeliveryTime(t.Context(), v); return err }
 	messageSize := func(s *Service, v url.Values) error { _, err := s.MessageSize(t.Context(), v); return err }
+	inbound := func(s *Service, v url.Values) error { _, err := s.Inbound(t.Context(), v); return err }
+	export := func(s *Service, v url.Values) error { _, err := s.NewExport(v); return err }
 	all := map[string]endpoint{"throughput": throughput, "stats": stats, "bounces": bounces,
-		"deliveryTime": deliveryTime, "messageSize": messageSize}
+		"deliveryTime": deliveryTime, "messageSize": messageSize, "inbound": inbound}
 
 	common := []struct{ query, param, contains string }{
 		{"range=90d", "range", "must be one of 1h, 6h, 24h, 7d, 30d"},
@@ -122,6 +124,9 @@ func TestServiceParamErrors(t *testing.T) {
 	}
 	for name, call := range all {
 		for _, tt := range common {
+			if name == "inbound" && tt.param == "direction" {
+				continue // inbound is its direction; it reads no direction parameter
+			}
 			t.Run(name+"/"+tt.query, func(t *testing.T) {
 				checkParamError(t, call(f.svc, query(t, tt.query)), tt.param, tt.contains)
 			})
@@ -155,6 +160,25 @@ func TestServiceParamErrors(t *testing.T) {
 		{"deliveryTime", deliveryTime, "domainLimit=500&domainOffset=0&domainSort=p95", "", ""},
 		{"deliveryTime", deliveryTime, "domainLimit=&domainOffset=&domainSort=&node=", "", ""}, // empty is absent
 		{"messageSize", messageSize, "direction=both", "direction", "must be inbound or outbound"},
+		{"bounces", bounces, "limit=0", "limit", `must be an integer from 1 to 100, not "0"`},
+		{"bounces", bounces, "limit=101", "limit", `must be an integer from 1 to 100, not "101"`},
+		{"bounces", bounces, "limit=ten", "limit", `not "ten"`},
+		{"bounces", bounces, "limit=1&limit=2", "limit", "at most once"},
+		{"bounces", bounces, "limit=100&direction=inbound", "", ""},
+		{"inbound", inbound, "range=30d&step=1h", "", ""},
+		{"inbound", inbound, "step=", "", ""},              // empty is absent
+		{"inbound", inbound, "direction=sideways", "", ""}, // not read
+		{"export", export, "", "format", `must be csv or ndjson, not ""`},
+		{"export", export, "format=CSV", "format", `must be csv or ndjson, not "CSV"`},
+		{"export", export, "format=csv&format=csv", "format", "at most once"},
+		{"export", export, "format=csv&limit=0", "limit", "must be an integer from 1 to 1000000"},
+		{"export", export, "format=csv&limit=1000001", "limit", "must be an integer from 1 to 1000000"},
+		{"export", export, "format=ndjson&range=90d", "range", "must be one of 1h, 6h, 24h, 7d, 30d"},
+		{"export", export, "format=ndjson&eventType=clicked", "eventType", `unknown event type "clicked"`},
+		{"export", export, "format=ndjson&node=a&node=b", "node", "at most once"},
+		{"export", export, "format=ndjson&direction=up", "direction", `must be inbound or outbound, not "up"`},
+		{"export", export, "format=ndjson&from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z", "from", `must be before "to"`},
+		{"export", export, "format=ndjson&limit=1000000&q=x&cursor=ignored", "", ""},
 	}
 	for _, tt := range specific {
 		t.Run(tt.name+"/"+tt.query, func(t *testing.T) {

@@ -5,8 +5,10 @@
 package rollup
 
 import (
+	"math"
 	"time"
 
+	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/event"
 )
 
@@ -24,10 +26,23 @@ const (
 	DimSendingIP      = "sending_ip"
 	DimBounceCategory = "bounce_category"
 	DimBounceType     = "bounce_type"
+	DimMXHost         = "mx_host"
+	// DimResponse holds the SMTP reply of failures reduced by
+	// classify.Template, so that the same reason to different recipients
+	// is one value; capped at classify.MaxTemplateLen bytes.
+	DimResponse = "response"
+	// The verdicts of our receiving side, kept for inbound events only.
+	DimSpamAction = "spam_action"
+	DimSPF        = "spf"
+	DimDKIM       = "dkim"
+	DimDMARC      = "dmarc"
 )
 
 // Dims lists every dimension, in the order rows are produced.
-var Dims = []string{DimTotal, DimMTANode, DimFromDomain, DimToDomain, DimSendingIP, DimBounceCategory, DimBounceType}
+var Dims = dimsArray[:]
+
+var dimsArray = [...]string{DimTotal, DimMTANode, DimFromDomain, DimToDomain, DimSendingIP, DimBounceCategory, DimBounceType,
+	DimMXHost, DimResponse, DimSpamAction, DimSPF, DimDKIM, DimDMARC}
 
 // Histograms are kept for the total (delivery time and size, every event
 // type, every resolution) and, for delivery times of delivered events only,
@@ -42,7 +57,28 @@ var Dims = []string{DimTotal, DimMTANode, DimFromDomain, DimToDomain, DimSending
 const (
 	MetricDeliveryTime = "delivery_time_ms"
 	MetricMessageSize  = "message_size"
+	// MetricSpamScore is kept for inbound events of the total dimension, in
+	// bins one point wide: bin k holds scores in [k, k+1), clamped to
+	// [MinSpamBin, MaxSpamBin].
+	MetricSpamScore = "spam_score"
 )
+
+// The range of spam score bins: scores below or above count in the end bins.
+const (
+	MinSpamBin = -20
+	MaxSpamBin = 50
+)
+
+// SpamBin returns the spam score bin of a score.
+func SpamBin(score float64) int {
+	switch {
+	case math.IsNaN(score) || score < MinSpamBin:
+		return MinSpamBin
+	case score >= MaxSpamBin:
+		return MaxSpamBin
+	}
+	return int(math.Floor(score))
+}
 
 // Key identifies one rollup row.
 type Key struct {
@@ -105,16 +141,22 @@ func (d *Delta) add(e *event.Event) {
 	if e.MessageSize != nil {
 		c.SizeSum, c.SizeCount = *e.MessageSize, 1
 	}
+	// Values once per event, not per resolution: the response template
+	// is the one that costs.
+	var values [len(dimsArray)]string
+	var counted [len(dimsArray)]bool
+	for i, dim := range Dims {
+		values[i], counted[i] = DimValue(e, dim)
+	}
 	unix := e.Time.Unix()
 	for _, res := range Resolutions {
 		r := int64(res / time.Second)
 		bucket := unix - mod(unix, r)
-		for _, dim := range Dims {
-			value, ok := DimValue(e, dim)
-			if !ok {
+		for i, dim := range Dims {
+			if !counted[i] {
 				continue
 			}
-			k := Key{Res: r, Bucket: bucket, Dim: dim, Value: value, Direction: e.Direction, EventType: e.EventType}
+			k := Key{Res: r, Bucket: bucket, Dim: dim, Value: values[i], Direction: e.Direction, EventType: e.EventType}
 			if p := d.Counts[k]; p != nil {
 				p.Add(c)
 			} else {
@@ -128,6 +170,9 @@ func (d *Delta) add(e *event.Event) {
 				if e.MessageSize != nil {
 					d.Hist[HistKey{Key: k, Metric: MetricMessageSize, Bin: Bin(*e.MessageSize)}]++
 				}
+				if e.SpamScore != nil && e.Direction == event.Inbound {
+					d.Hist[HistKey{Key: k, Metric: MetricSpamScore, Bin: SpamBin(*e.SpamScore)}]++
+				}
 			} else if HistByDim(dim, r) && e.EventType == event.Delivered && e.DeliveryTimeMs != nil {
 				d.Hist[HistKey{Key: k, Metric: MetricDeliveryTime, Bin: Bin(*e.DeliveryTimeMs)}]++
 			}
@@ -136,7 +181,8 @@ func (d *Delta) add(e *event.Event) {
 }
 
 // DimValue returns the value of dimension dim for e, and false when e is not
-// counted in that dimension at all (bounce dimensions only count failures).
+// counted in that dimension at all: the bounce and response dimensions count
+// failures only, the verdict dimensions inbound events only.
 func DimValue(e *event.Event, dim string) (string, bool) {
 	switch dim {
 	case DimTotal:
@@ -156,8 +202,37 @@ func DimValue(e *event.Event, dim string) (string, bool) {
 		return e.BounceCategory, e.EventType.Urgent()
 	case DimBounceType:
 		return e.BounceType, e.EventType.Urgent()
+	case DimMXHost:
+		return e.MXHost, true
+	case DimResponse:
+		if !e.EventType.Urgent() {
+			return "", false
+		}
+		return ResponseTemplate(e), true
+	case DimSpamAction:
+		return e.SpamAction, e.Direction == event.Inbound
+	case DimSPF:
+		return e.SPFResult, e.Direction == event.Inbound
+	case DimDKIM:
+		return e.DKIMResult, e.Direction == event.Inbound
+	case DimDMARC:
+		return e.DMARCResult, e.Direction == event.Inbound
 	}
 	return "", false
+}
+
+// ResponseTemplate is the value of DimResponse for a failure: the template
+// of its SMTP reply (the status message, or the MTA's bounce message when
+// there is none), with the event's own domains and MX host as known names.
+func ResponseTemplate(e *event.Event) string {
+	text := e.StatusMessage
+	if text == "" {
+		text = e.BounceMessage
+	}
+	if text == "" {
+		return ""
+	}
+	return classify.Template(text, e.ToDomain, e.FromDomain, e.MXHost)
 }
 
 func mod(a, b int64) int64 {

@@ -84,3 +84,69 @@ func TestBuild(t *testing.T) {
 		t.Errorf("hist bin = %d", d.Hist[hk])
 	}
 }
+
+func TestBuildFailureAndInboundDims(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 10, 7, 0, 0, time.UTC)
+	score := func(f float64) *float64 { return &f }
+	events := []event.Event{
+		{Time: t0, EventType: event.Bounced, Direction: event.Outbound, ToDomain: "x.com", MXHost: "mx1.x.com",
+			StatusMessage: "550 5.1.1 <bob@x.com>: Recipient address rejected: User unknown"},
+		{Time: t0, EventType: event.Bounced, Direction: event.Outbound, ToDomain: "y.org", MXHost: "mx.y.org",
+			StatusMessage: "550 5.1.1 <ann@y.org>: Recipient address rejected: User unknown"},
+		{Time: t0, EventType: event.Deferred, Direction: event.Outbound, ToDomain: "y.org", BounceMessage: "451 4.7.1 Greylisted for 300 seconds"},
+		{Time: t0, EventType: event.Delivered, Direction: event.Outbound, ToDomain: "y.org", MXHost: "mx.y.org", StatusMessage: "250 2.0.0 OK id=1a2b3c4d5e6f"},
+		{Time: t0, EventType: event.Received, Direction: event.Inbound, SPFResult: "pass", DKIMResult: "fail", SpamAction: "accept", SpamScore: score(-0.5)},
+		{Time: t0, EventType: event.Deferred, Direction: event.Inbound, SPFResult: "pass", SpamAction: "greylist", SpamScore: score(7.9),
+			StatusMessage: "451 4.7.1 Greylisted, please try again in 300 seconds"},
+	}
+	d := Build(events)
+	key := func(dim, value string, dir event.Direction, typ event.Type) Key {
+		return Key{Res: 3600, Bucket: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).Unix(), Dim: dim, Value: value, Direction: dir, EventType: typ}
+	}
+	out, in := event.Outbound, event.Inbound
+	want := map[Key]int64{
+		key(DimResponse, "550 5.1.1 <email>: Recipient address rejected: User unknown", out, event.Bounced): 2,
+		key(DimResponse, "451 4.7.1 Greylisted for 300 seconds", out, event.Deferred):                       1,
+		key(DimResponse, "451 4.7.1 Greylisted, please try again in 300 seconds", in, event.Deferred):       1,
+		key(DimMXHost, "mx.y.org", out, event.Bounced):                                                      1,
+		key(DimMXHost, "mx.y.org", out, event.Delivered):                                                    1,
+		key(DimMXHost, "", out, event.Deferred):                                                             1,
+		key(DimMXHost, "", in, event.Received):                                                              1,
+		key(DimSPF, "pass", in, event.Received):                                                             1,
+		key(DimSPF, "pass", in, event.Deferred):                                                             1,
+		key(DimDKIM, "fail", in, event.Received):                                                            1,
+		key(DimDKIM, "", in, event.Deferred):                                                                1,
+		key(DimDMARC, "", in, event.Received):                                                               1,
+		key(DimSpamAction, "greylist", in, event.Deferred):                                                  1,
+		key(DimSpamAction, "accept", in, event.Received):                                                    1,
+	}
+	for k, n := range want {
+		if got := d.Counts[k]; got == nil || got.Count != n {
+			t.Errorf("%s=%q %s/%s: %+v, want count %d", k.Dim, k.Value, k.Direction, k.EventType, got, n)
+		}
+	}
+	for k := range d.Counts {
+		if k.Dim == DimResponse && k.EventType == event.Delivered {
+			t.Errorf("a delivery counted in the response dimension: %+v", k)
+		}
+		if (k.Dim == DimSPF || k.Dim == DimDKIM || k.Dim == DimDMARC || k.Dim == DimSpamAction) && k.Direction != event.Inbound {
+			t.Errorf("an outbound event counted in an inbound verdict dimension: %+v", k)
+		}
+	}
+	total := key(DimTotal, "", in, event.Received)
+	if n := d.Hist[HistKey{Key: total, Metric: MetricSpamScore, Bin: -1}]; n != 1 {
+		t.Errorf("spam score -0.5 in bin -1: %d", n)
+	}
+	total.EventType = event.Deferred
+	if n := d.Hist[HistKey{Key: total, Metric: MetricSpamScore, Bin: 7}]; n != 1 {
+		t.Errorf("spam score 7.9 in bin 7: %d", n)
+	}
+}
+
+func TestSpamBin(t *testing.T) {
+	for score, want := range map[float64]int{0: 0, 0.99: 0, -0.01: -1, 15.2: 15, -1000: MinSpamBin, 1e9: MaxSpamBin, 50: MaxSpamBin, math.NaN(): MinSpamBin} {
+		if got := SpamBin(score); got != want {
+			t.Errorf("SpamBin(%v) = %d, want %d", score, got, want)
+		}
+	}
+}

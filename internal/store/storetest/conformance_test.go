@@ -22,7 +22,8 @@ func TestRollupsMatchEvents(t *testing.T) {
 		from, to := t0.Add(-48*time.Hour), t0.Add(72*time.Hour)
 
 		for _, res := range rollup.Resolutions {
-			for _, dim := range []string{rollup.DimTotal, rollup.DimToDomain, rollup.DimMTANode, rollup.DimSendingIP, rollup.DimBounceCategory} {
+			for _, dim := range []string{rollup.DimTotal, rollup.DimToDomain, rollup.DimMTANode, rollup.DimSendingIP, rollup.DimBounceCategory,
+				rollup.DimMXHost, rollup.DimResponse, rollup.DimSpamAction, rollup.DimSPF, rollup.DimDKIM, rollup.DimDMARC} {
 				t.Run(fmt.Sprintf("%s/%q", res, dim), func(t *testing.T) {
 					want := expectCounts(events, res, dim)
 					got := gotCounts(t, s, store.RollupQuery{Res: res, From: from, To: to, Dim: dim, ByBucket: true})

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/rollup"
 	"github.com/tinomail/tinomail/internal/store"
@@ -49,6 +51,20 @@ func expectCounts(events []event.Event, res time.Duration, dim string) map[rowKe
 				continue
 			}
 			v = e.BounceCategory
+		case rollup.DimMXHost:
+			v = e.MXHost
+		case rollup.DimResponse:
+			if !e.EventType.Urgent() {
+				continue
+			}
+			text := cmp.Or(e.StatusMessage, e.BounceMessage)
+			v = classify.Template(text, e.ToDomain, e.FromDomain, e.MXHost)
+		case rollup.DimSpamAction, rollup.DimSPF, rollup.DimDKIM, rollup.DimDMARC:
+			if e.Direction != event.Inbound {
+				continue
+			}
+			v = map[string]string{rollup.DimSpamAction: e.SpamAction, rollup.DimSPF: e.SPFResult,
+				rollup.DimDKIM: e.DKIMResult, rollup.DimDMARC: e.DMARCResult}[dim]
 		default:
 			panic(dim)
 		}

@@ -70,13 +70,39 @@ func Events(seed uint64, n int, start time.Time, span time.Duration) []event.Eve
 			e.BounceType = []string{"hard", "soft", ""}[r.IntN(3)]
 			e.BounceCategory = []string{"bad-mailbox", "spam", "policy", ""}[r.IntN(4)]
 			e.BounceMessage = "550 5.1.1 no such user"
+			// Chosen by position, not by r, so that the rest of the data
+			// stays what it was before replies were varied.
+			e.StatusMessage = ""
+			if f := failureReplies[i%len(failureReplies)]; f != "" {
+				e.StatusMessage = fmt.Sprintf(f, e.ToAddress, e.SendingIP+e.SendingIPv6, 1_700_000_000+i)
+			}
 		}
 		e.DKIMResult, e.SPFResult, e.DMARCResult = "pass", "softfail", "none"
+		if e.Direction == event.Inbound {
+			e.SPFResult = []string{"pass", "fail", "softfail", "neutral", "none", ""}[i%6]
+			e.DKIMResult = []string{"pass", "fail", "none", "policy", ""}[i%5]
+			e.DMARCResult = []string{"pass", "fail", "none", ""}[i%4]
+			e.SpamAction = []string{"accept", "reject", "greylist", "soft_reject", ""}[i%5]
+		}
 		if r.IntN(3) == 0 {
-			e.SpamScore, e.SpamAction = Ptr(r.Float64()*10), "accept"
+			e.SpamScore = Ptr(r.Float64()*30 - 5)
+			if e.Direction == event.Outbound {
+				e.SpamAction = "accept"
+			}
 		}
 	}
 	return out
+}
+
+// failureReplies are the SMTP replies of failures, each with the recipient,
+// the sending IP and a number to fill in: the response rollup must group
+// them by what they say, not by who they were for.
+var failureReplies = []string{
+	"550 5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table [%s] (%d)",
+	"452 4.2.2 <%s>: Mailbox is full, try again later; client %s, id %d",
+	"421 4.7.0 [TSS04] Messages from %[2]s temporarily deferred due to user complaints - %[1]s %[3]d",
+	"554 5.7.1 Service unavailable; Client host [%[2]s] blocked using zen.spamhaus.org (%[1]s, %[3]d)",
+	"", // none: the bounce message stands in
 }
 
 // Msgs packs events into messages of per events each, numbered from seq.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // FieldError says why one event was refused. Index is the event's position in
@@ -33,9 +34,17 @@ func Parse(raw []byte, now time.Time) (Event, []FieldError) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return Event{}, []FieldError{{Message: "event must be a JSON object"}}
 	}
+	if !utf8.Valid(raw) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD: the
+		// sender has an encoding bug worth hearing about.
+		return Event{}, []FieldError{{Message: "invalid UTF-8: send text as UTF-8"}}
+	}
 	var w wireEvent
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Event{}, []FieldError{{Message: "invalid JSON: " + jsonErrorText(err)}}
+	}
+	if k := duplicateKey(raw); k != "" {
+		return Event{}, []FieldError{{Field: k, Message: "appears more than once; send each field once"}}
 	}
 	v := validator{now: now}
 	e := v.build(&w)

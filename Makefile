@@ -30,6 +30,7 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzResolveClient -fuzztime $(FUZZTIME) ./internal/auth
 
 ## bench: the benchmark suite (results go to docs/benchmarks.md by hand for now)
 bench:

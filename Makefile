@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME) ./internal/event
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEntry -fuzztime $(FUZZTIME) ./internal/zonemta
 	$(GO) test -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) ./internal/classify
+	$(GO) test -run '^$$' -fuzz FuzzResolveClient -fuzztime $(FUZZTIME) ./internal/auth
 
 ## bench: the benchmark suite (results go to docs/benchmarks.md by hand for now)
 bench:

@@ -97,7 +97,7 @@ func TestServeHelpDocumentsEveryOption(t *testing.T) {
 	}
 	for _, opt := range []string{"--listen", "--data-dir", "--nats-url", "--nats-listen", "--queue-max-bytes", "--min-free-disk", "--zonemta-nodes", "--zonemta-interval", "--queue-replicas", "--database-url", "--batch-size",
 		"--batch-wait", "--max-body", "--max-events", "--rate-limit", "--rate-burst", "--bounce-rules", "--demo", "--demo-rate",
-		"--log-level", "--log-format", "--shutdown-timeout", "--retention-events", "--retention-5m", "--retention-1h", "--retention-1d", "TINOMAIL_DATA_DIR", "127.0.0.1:8080", "./data"} {
+		"--log-level", "--log-format", "--shutdown-timeout", "--retention-events", "--retention-5m", "--retention-1h", "--retention-1d", "--tls-cert", "--tls-key", "--trusted-proxies", "--session-idle-timeout", "--session-lifetime", "TINOMAIL_DATA_DIR", "127.0.0.1:8080", "./data"} {
 		if !strings.Contains(stderr, opt) {
 			t.Errorf("serve --help does not mention %s", opt)
 		}

@@ -54,8 +54,8 @@ func TestHostileBodies(t *testing.T) {
 				t.Fatalf("%d %.300s; want %d mentioning %q", status, body, c.status, c.detail)
 			}
 			var ans struct {
-				Error struct{ Code, Message string } `json:"error"`
-				Queued, Rejected                     int
+				Error            struct{ Code, Message string } `json:"error"`
+				Queued, Rejected int
 			}
 			if err := json.Unmarshal(body, &ans); err != nil {
 				t.Fatalf("answer is not JSON: %v: %.300s", err, body)

@@ -34,6 +34,9 @@ const KeyPrefix = "tm_"
 var (
 	ErrUnauthenticated = errors.New("missing or unknown API key")
 	ErrForbidden       = errors.New("API key lacks the required scope")
+	// ErrAddressNotAllowed is a key used from outside its CIDR allow-list.
+	// It is an ErrForbidden too, so callers that only know that answer 403.
+	ErrAddressNotAllowed = fmt.Errorf("%w: not from this address", ErrForbidden)
 )
 
 // ParseScopes parses "ingest", "read" or "ingest,read".
@@ -102,21 +105,42 @@ func (k *Keys) WithLog(log *slog.Logger) *Keys {
 
 // Create stores a new key and returns it in clear, the only time it exists so.
 func (k *Keys) Create(ctx context.Context, name string, scopes []string, now time.Time) (string, error) {
+	_, key, err := k.CreateKey(ctx, name, scopes, nil, now)
+	return key, err
+}
+
+// CreateKey stores a new key usable only from allowedCIDRs (anywhere when
+// empty), and returns its record and the key in clear.
+func (k *Keys) CreateKey(ctx context.Context, name string, scopes, allowedCIDRs []string, now time.Time) (store.APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", errors.New("key name must be 1 to 100 characters")
+		return store.APIKey{}, "", invalidf("key name must be 1 to 100 characters")
 	}
 	if len(scopes) == 0 {
-		return "", errors.New("a key needs at least one scope")
+		return store.APIKey{}, "", invalidf("a key needs at least one scope")
+	}
+	for _, s := range scopes {
+		if s != ScopeIngest && s != ScopeRead {
+			return store.APIKey{}, "", invalidf("unknown scope %q: use ingest or read", s)
+		}
+	}
+	var cidrs []string
+	for _, c := range allowedCIDRs {
+		p, err := ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return store.APIKey{}, "", invalidf("allowed CIDR: %v", err)
+		}
+		cidrs = append(cidrs, p.String())
 	}
 	key := newKey()
-	_, err := k.st.CreateAPIKey(ctx, store.APIKey{
-		Name: name, Prefix: key[:len(KeyPrefix)+8], Hash: Hash(key), Scopes: scopes, CreatedAt: now,
-	})
+	rec := store.APIKey{Name: name, Prefix: key[:len(KeyPrefix)+8], Hash: Hash(key), Scopes: scopes,
+		CreatedAt: now.UTC().Truncate(time.Millisecond), AllowedCIDRs: cidrs}
+	id, err := k.st.CreateAPIKey(ctx, rec)
 	if err != nil {
-		return "", fmt.Errorf("auth: create key %q: %w", name, err)
+		return store.APIKey{}, "", fmt.Errorf("auth: create key %q: %w", name, err)
 	}
-	return key, nil
+	rec.ID = id
+	return rec, key, nil
 }
 
 // touchEvery limits last-used updates to one write per key per interval.
@@ -141,11 +165,32 @@ func (k *Keys) Authenticate(ctx context.Context, key, scope string) (store.APIKe
 	if !slices.Contains(rec.Scopes, scope) {
 		return store.APIKey{}, ErrForbidden
 	}
-	k.touch(ctx, rec.ID)
+	client := ClientFrom(ctx)
+	if !addrAllowed(rec.AllowedCIDRs, client) {
+		return store.APIKey{}, ErrAddressNotAllowed
+	}
+	k.touch(ctx, rec.ID, client.String())
 	return rec, nil
 }
 
-func (k *Keys) touch(ctx context.Context, id int64) {
+// addrAllowed reports whether the client may use a key with that
+// allow-list. An unknown address passes only an empty list.
+func addrAllowed(cidrs []string, c Client) bool {
+	if len(cidrs) == 0 {
+		return true
+	}
+	if !c.Addr.IsValid() {
+		return false
+	}
+	for _, s := range cidrs {
+		if p, err := ParsePrefix(s); err == nil && p.Contains(c.Addr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Keys) touch(ctx context.Context, id int64, addr string) {
 	now := time.Now()
 	k.mu.Lock()
 	due := now.Sub(k.touched[id]) >= touchEvery && now.After(k.downUntil)
@@ -158,6 +203,26 @@ func (k *Keys) touch(ctx context.Context, id int64) {
 		// nor hold it up while the store is down.
 		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 		defer cancel()
-		_ = k.st.TouchAPIKey(ctx, id, now)
+		if ka, ok := k.st.(store.KeyAdmin); ok {
+			_ = ka.RecordAPIKeyUse(ctx, id, now, addr)
+		} else {
+			_ = k.st.TouchAPIKey(ctx, id, now)
+		}
 	}
+}
+
+// Lookup returns the unrevoked key, whatever its scopes, or
+// ErrUnauthenticated. It records no use.
+func (k *Keys) Lookup(ctx context.Context, key string) (store.APIKey, error) {
+	if key == "" {
+		return store.APIKey{}, ErrUnauthenticated
+	}
+	rec, err := k.st.APIKeyByHash(ctx, Hash(key))
+	if errors.Is(err, store.ErrNotFound) || err == nil && !rec.RevokedAt.IsZero() {
+		return store.APIKey{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return store.APIKey{}, fmt.Errorf("auth: look up key: %w", err)
+	}
+	return rec, nil
 }

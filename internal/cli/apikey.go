@@ -23,11 +23,12 @@ func apikey(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("apikey "+sub, env)
 	dataDir := fs.String("data-dir", defaultDataDir, "directory of the SQLite database (same as serve)")
 	databaseURL := fs.String("database-url", "", "PostgreSQL URL (same as serve); empty: SQLite in the data dir")
-	var name, scope string
+	var name, scope, cidrs string
 	switch sub {
 	case "create":
 		fs.StringVar(&name, "name", "", "name of the key, unique (required)")
 		fs.StringVar(&scope, "scope", "", "ingest, read or ingest,read (required)")
+		fs.StringVar(&cidrs, "allowed-cidrs", "", "comma-separated networks the key may be used from (e.g. 10.0.0.0/8); empty: anywhere")
 		fs.Usage = config.Usage(fs, "usage: tinomail apikey create --name NAME --scope ingest|read|ingest,read\n\nPrints the new key, and nothing else, on stdout. It is shown only this once.")
 	case "list":
 		fs.Usage = config.Usage(fs, "usage: tinomail apikey list")
@@ -60,7 +61,7 @@ func apikey(ctx context.Context, args []string, env Env) error {
 	defer st.Close()
 	switch sub {
 	case "create":
-		return apikeyCreate(ctx, st, name, scope, env)
+		return apikeyCreate(ctx, st, name, scope, cidrs, env)
 	case "list":
 		return apikeyList(ctx, st, env)
 	}
@@ -71,11 +72,12 @@ func apikey(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	cliAudit(ctx, st, "apikey.revoke", "apikey:"+target, "")
 	fmt.Fprintf(env.Stderr, "revoked %s\n", target)
 	return nil
 }
 
-func apikeyCreate(ctx context.Context, st store.Store, name, scope string, env Env) error {
+func apikeyCreate(ctx context.Context, st store.Store, name, scope, cidrs string, env Env) error {
 	if name == "" || scope == "" {
 		fmt.Fprintln(env.Stderr, "tinomail apikey create: --name and --scope are required")
 		return errUsage
@@ -84,10 +86,19 @@ func apikeyCreate(ctx context.Context, st store.Store, name, scope string, env E
 	if err != nil {
 		return fmt.Errorf("--scope: %w", err)
 	}
-	key, err := auth.NewKeys(st).Create(ctx, name, scopes, time.Now())
+	var allowed []string
+	if cidrs != "" {
+		allowed = strings.Split(cidrs, ",")
+	}
+	rec, key, err := auth.NewKeys(st).CreateKey(ctx, name, scopes, allowed, time.Now())
 	if err != nil {
 		return err
 	}
+	detail := "scopes=" + strings.Join(rec.Scopes, ",")
+	if len(rec.AllowedCIDRs) > 0 {
+		detail += " allowedCidrs=" + strings.Join(rec.AllowedCIDRs, ",")
+	}
+	cliAudit(ctx, st, "apikey.create", "apikey:"+rec.Name, detail)
 	fmt.Fprintln(env.Stdout, key)
 	return nil
 }
@@ -98,14 +109,21 @@ func apikeyList(ctx context.Context, st store.Store, env Env) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPREFIX\tSCOPES\tCREATED\tLAST USED\tSTATUS")
+	fmt.Fprintln(tw, "NAME\tPREFIX\tSCOPES\tALLOWED FROM\tCREATED\tLAST USED\tLAST ADDRESS\tSTATUS")
 	for _, k := range keys {
 		status := "active"
 		if !k.RevokedAt.IsZero() {
 			status = "revoked " + k.RevokedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\n", k.Name, k.Prefix, strings.Join(k.Scopes, ","),
-			k.CreatedAt.UTC().Format(time.RFC3339), orNever(k.LastUsedAt), status)
+		allowed, addr := strings.Join(k.AllowedCIDRs, ","), k.LastUsedAddr
+		if allowed == "" {
+			allowed = "anywhere"
+		}
+		if addr == "" {
+			addr = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.Prefix, strings.Join(k.Scopes, ","), allowed,
+			k.CreatedAt.UTC().Format(time.RFC3339), orNever(k.LastUsedAt), addr, status)
 	}
 	return tw.Flush()
 }

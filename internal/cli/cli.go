@@ -35,6 +35,8 @@ func RunEnv(ctx context.Context, args []string, env Env) int {
 		err = serve(ctx, rest, env)
 	case "apikey":
 		err = apikey(ctx, rest, env)
+	case "user":
+		err = user(ctx, rest, env)
 	case "simulate":
 		err = simulateCmd(ctx, rest, env)
 	case "version", "--version", "-version":
@@ -72,6 +74,9 @@ Usage:
   tinomail apikey create --name NAME --scope ingest|read|ingest,read
   tinomail apikey list
   tinomail apikey revoke NAME|PREFIX
+  tinomail user add --username NAME --role admin|viewer   (password on stdin or a prompt)
+  tinomail user passwd --username NAME
+  tinomail user list
   tinomail simulate --url URL --api-key KEY [options]
   tinomail version
 

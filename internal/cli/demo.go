@@ -21,6 +21,8 @@ import (
 type demoKeys struct {
 	Ingest string `json:"ingest"`
 	Read   string `json:"read"`
+	// AdminPassword is the password of the demo dashboard user "admin".
+	AdminPassword string `json:"adminPassword,omitempty"`
 }
 
 const settingDemoBackfilled = "demo.backfilled"
@@ -34,6 +36,9 @@ func runDemo(ctx context.Context, o serveOptions, st store.Store, keys *auth.Key
 		return
 	}
 	log.Info("demo API keys (also in "+filepath.Join(o.dataDir, "demo-keys.json")+")", "ingest", k.Ingest, "read", k.Read)
+	if err := ensureDemoAdmin(ctx, o.dataDir, &k, st, log); err != nil {
+		log.Error("demo: admin user", "err", err)
+	}
 	if _, err := st.Setting(ctx, settingDemoBackfilled); errors.Is(err, store.ErrNotFound) {
 		log.Info("demo: backfilling 24h of history")
 		rep, err := simulate.Run(ctx, simulate.Config{URL: url, APIKey: k.Ingest, Backfill: 24 * time.Hour,

@@ -57,6 +57,7 @@ type serveOptions struct {
 	retention1h         config.Age
 	retention1d         config.Age
 	zonemta             zonemtaOptions
+	auth                authOptions // TLS, proxies, sessions: serve_auth.go
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -89,6 +90,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.retention1d, "retention-1d", "how long daily rollups are kept; 0: forever")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests and the batch in flight")
 	o.zonemta.flags(fs)
+	o.auth.flags(fs)
 }
 
 func (o *serveOptions) validate() error {
@@ -119,7 +121,13 @@ func (o *serveOptions) validate() error {
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return fmt.Errorf("--listen %q: want host:port", o.listen)
 	}
-	return o.zonemta.validate()
+	if err := o.zonemta.validate(); err != nil {
+		return err
+	}
+	if o.demo && o.auth.tlsCert != "" {
+		return errors.New("--demo feeds itself over plain HTTP: leave out --tls-cert")
+	}
+	return o.auth.validate()
 }
 
 func serve(ctx context.Context, args []string, env Env) error {
@@ -215,7 +223,8 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 			}
 			return st.Ping(ctx)
 		},
-		Log: log,
+		Log:  log,
+		Auth: o.auth.deps(st, o.retention()),
 	})
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -224,13 +233,13 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	srv := newHTTPServer(handler, log)
 
 	writerCtx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
-	go retention.Run(ctx, st, o.retention(), time.Minute, time.Hour, log)
+	go retention.RunWith(ctx, st, retention.FromSettings(st, o.retention(), log), time.Minute, time.Hour, log)
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.Run(writerCtx) }()
 	serveDone := make(chan error, 1)
-	go func() { serveDone <- srv.Serve(ln) }()
+	go func() { serveDone <- o.auth.serve(srv, ln) }()
 	log.Info("tinomail serving", "listen", ln.Addr().String(), "data_dir", o.dataDir,
-		"queue", queueName(o.natsURL), "version", Version)
+		"queue", queueName(o.natsURL), "tls", o.auth.tlsCert != "", "version", Version)
 	if o.demo {
 		go runDemo(ctx, o, st, keys, "http://"+ln.Addr().String(), log)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tinomail/tinomail/internal/auth"
 	"github.com/tinomail/tinomail/internal/httperr"
 	"github.com/tinomail/tinomail/internal/query"
+	"github.com/tinomail/tinomail/internal/store"
 )
 
 // handlerFunc is a handler that returns its error instead of writing it.
@@ -34,19 +35,29 @@ func mapError(err error) *httperr.Error {
 		return httperr.New(http.StatusNotFound, "not_found", "no events for that message or queue id")
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return httperr.New(http.StatusUnauthorized, "unauthorized",
-			"send an API key with the read scope as Authorization: Bearer KEY or x-api-key")
+			"log in, or send an API key with the read scope as Authorization: Bearer KEY or x-api-key")
+	case errors.Is(err, auth.ErrAddressNotAllowed):
+		return httperr.New(http.StatusForbidden, "address_not_allowed", "this API key may not be used from this address")
 	case errors.Is(err, auth.ErrForbidden):
 		return httperr.New(http.StatusForbidden, "forbidden", "this API key lacks the read scope")
 	case errors.Is(err, auth.ErrStoreUnavailable):
 		return &httperr.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
 			Message: "the database does not answer", RetryAfter: 5 * time.Second, Err: err}
+	case errors.Is(err, store.ErrLastAdmin):
+		return httperr.New(http.StatusConflict, "last_admin", "this would leave no active admin")
+	case errors.Is(err, store.ErrConflict):
+		return httperr.New(http.StatusConflict, "conflict", "that name is already taken")
+	case errors.Is(err, store.ErrNotFound):
+		return httperr.New(http.StatusNotFound, "not_found", "no such record")
+	case errors.Is(err, auth.ErrInvalid):
+		return httperr.New(http.StatusBadRequest, "invalid_request", "%s", err.Error())
 	case errors.Is(err, context.Canceled):
 		return httperr.New(499, "canceled", "request canceled")
 	}
 	return nil
 }
 
-// read requires a read-scoped API key, then answers with the JSON result.
+// read requires a read-scoped API key or a session, then answers with the JSON result.
 func (a *api) read(fn func(r *http.Request) (any, error)) http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if err := a.authRead(r); err != nil {
@@ -62,7 +73,7 @@ func (a *api) read(fn func(r *http.Request) (any, error)) http.Handler {
 	})
 }
 
-// readStream requires a read-scoped API key for a streaming handler.
+// readStream requires a read-scoped API key or a session for a streaming handler.
 func (a *api) readStream(h http.Handler) http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if err := a.authRead(r); err != nil {
@@ -71,11 +82,6 @@ func (a *api) readStream(h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 		return nil
 	})
-}
-
-func (a *api) authRead(r *http.Request) error {
-	_, err := a.Keys.Authenticate(r.Context(), auth.FromRequest(r), auth.ScopeRead)
-	return err
 }
 
 func (a *api) throughput(r *http.Request) (any, error) {

@@ -24,6 +24,7 @@ type Deps struct {
 	// Ready reports whether the queue and the store answer.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	Auth  AuthDeps // dashboard sessions and the admin API
 }
 
 // New returns the handler of the whole API.
@@ -45,12 +46,31 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/inbound", a.read(a.inbound))
 	mux.Handle("GET /api/v1/live", a.readStream(d.Hub))
 
+	mux.Handle("POST /api/v1/auth/login", a.handle(a.login))
+	mux.Handle("POST /api/v1/auth/logout", a.handle(a.logout))
+	mux.Handle("GET /api/v1/auth/me", a.handle(a.me))
+
+	mux.Handle("GET /api/v1/admin/users", a.admin(a.listUsers))
+	mux.Handle("POST /api/v1/admin/users", a.admin(a.createUser))
+	mux.Handle("PATCH /api/v1/admin/users/{id}", a.admin(a.updateUser))
+	mux.Handle("DELETE /api/v1/admin/users/{id}", a.admin(a.deleteUser))
+	mux.Handle("GET /api/v1/admin/api-keys", a.admin(a.listKeys))
+	mux.Handle("POST /api/v1/admin/api-keys", a.admin(a.createKey))
+	mux.Handle("DELETE /api/v1/admin/api-keys/{id}", a.admin(a.revokeKey))
+	mux.Handle("GET /api/v1/admin/nodes", a.admin(a.listNodes))
+	mux.Handle("POST /api/v1/admin/nodes", a.admin(a.createNode))
+	mux.Handle("PATCH /api/v1/admin/nodes/{id}", a.admin(a.updateNode))
+	mux.Handle("DELETE /api/v1/admin/nodes/{id}", a.admin(a.deleteNode))
+	mux.Handle("GET /api/v1/admin/settings", a.admin(a.getSettings))
+	mux.Handle("PUT /api/v1/admin/settings", a.admin(a.putSettings))
+	mux.Handle("GET /api/v1/admin/audit-log", a.admin(a.auditLog))
+
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /readyz", a.handle(a.readyz))
 	mux.Handle("GET /metrics", d.Metrics)
 	mux.HandleFunc("GET /{$}", a.index)
 
-	return recoverPanics(d.Log, securityHeaders(a.jsonMiss(mux)))
+	return recoverPanics(d.Log, a.withClient(securityHeaders(a.jsonMiss(mux))))
 }
 
 type api struct {

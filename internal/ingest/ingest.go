@@ -102,6 +102,8 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return nil, &httperr.Error{Status: http.StatusUnauthorized, Code: "unauthorized",
 			Message: "send an API key with the ingest scope in x-api-key or Authorization: Bearer"}
+	case errors.Is(err, auth.ErrAddressNotAllowed):
+		return nil, httperr.New(http.StatusForbidden, "address_not_allowed", "this API key may not be used from this address")
 	case errors.Is(err, auth.ErrForbidden):
 		return nil, httperr.New(http.StatusForbidden, "forbidden", "this API key lacks the ingest scope")
 	case errors.Is(err, auth.ErrStoreUnavailable):

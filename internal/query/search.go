@@ -100,6 +100,11 @@ func parseEventFilter(v url.Values, s *Service) (store.EventFilter, error) {
 		if utf8.RuneCountInString(val) > event.MaxTextLen {
 			return f, paramErr(p.param, "may be at most %d characters long", event.MaxTextLen)
 		}
+		// PostgreSQL text holds neither NUL nor invalid UTF-8: refuse them
+		// here rather than fail in the database with a 500.
+		if !utf8.ValidString(val) || strings.ContainsRune(val, 0) {
+			return f, paramErr(p.param, "must be UTF-8 text without NUL characters")
+		}
 		*p.field(&f) = val
 	}
 	return f, nil

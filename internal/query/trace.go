@@ -49,6 +49,9 @@ func (s *Service) Trace(ctx context.Context, id string) (*TraceResult, error) {
 	if utf8.RuneCountInString(id) > event.MaxTextLen {
 		return nil, paramErr("id", "may be at most %d characters long", event.MaxTextLen)
 	}
+	if !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return nil, paramErr("id", "must be UTF-8 text without NUL characters")
+	}
 	events, err := s.Store.TraceEvents(ctx, id, MaxTraceEvents)
 	if err != nil {
 		return nil, fmt.Errorf("query: trace: %w", err)

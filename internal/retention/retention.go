@@ -13,6 +13,12 @@ import (
 // Each run logs what it removed. With several nodes on one database every
 // node runs it; the deletes are idempotent, so that only costs a query.
 func Run(ctx context.Context, r store.Retainer, policy store.Retention, delay, interval time.Duration, log *slog.Logger) {
+	RunWith(ctx, r, func(context.Context) store.Retention { return policy }, delay, interval, log)
+}
+
+// RunWith is Run with a policy read before each run, so that a change made
+// in the admin API applies from the next run on.
+func RunWith(ctx context.Context, r store.Retainer, policy func(context.Context) store.Retention, delay, interval time.Duration, log *slog.Logger) {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	for {
@@ -22,7 +28,7 @@ func Run(ctx context.Context, r store.Retainer, policy store.Retention, delay, i
 		case <-t.C:
 		}
 		start := time.Now()
-		rm, err := r.Retain(ctx, start, policy)
+		rm, err := r.Retain(ctx, start, policy(ctx))
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("retention", "err", err)

@@ -93,6 +93,9 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
 	RevokedAt  time.Time // zero while valid
+	// AllowedCIDRs restricts where the key may be used from; empty: anywhere.
+	AllowedCIDRs []string
+	LastUsedAddr string // client address of the last recorded use
 }
 
 // KeyStore is what API key management needs.
@@ -121,6 +124,11 @@ type Store interface {
 	Settings
 	Retainer
 	QueueStore
+	UserStore
+	SessionStore
+	AuditLog
+	NodeStore
+	KeyAdmin
 	Close() error
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/tinomail/tinomail/internal/store"
 )
 
-const apiKeyCols = `id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at`
+const apiKeyCols = `id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at, allowed_cidrs, last_used_addr`
 
 // CreateAPIKey stores k and returns its id. A zero CreatedAt means now.
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (int64, error) {
@@ -21,9 +21,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (int64, error)
 		k.CreatedAt = time.Now()
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO api_keys (name, prefix, hash, scopes, created_at, last_used_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, ","), k.CreatedAt.UnixMilli(), nullTime(k.LastUsedAt), nullTime(k.RevokedAt)).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO api_keys (name, prefix, hash, scopes, created_at, last_used_at, revoked_at, allowed_cidrs, last_used_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, ","), k.CreatedAt.UnixMilli(), nullTime(k.LastUsedAt), nullTime(k.RevokedAt),
+		strings.Join(k.AllowedCIDRs, ","), k.LastUsedAddr).Scan(&id)
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
@@ -122,14 +123,17 @@ func (s *Store) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
 
 func scanAPIKey(row pgx.Row) (store.APIKey, error) {
 	var k store.APIKey
-	var scopes string
+	var scopes, cidrs string
 	var created int64
 	var used, revoked *int64
-	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &used, &revoked); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &used, &revoked, &cidrs, &k.LastUsedAddr); err != nil {
 		return store.APIKey{}, err
 	}
 	if scopes != "" {
 		k.Scopes = strings.Split(scopes, ",")
+	}
+	if cidrs != "" {
+		k.AllowedCIDRs = strings.Split(cidrs, ",")
 	}
 	k.CreatedAt = time.UnixMilli(created).UTC()
 	if used != nil {

@@ -19,7 +19,7 @@ var _ store.Store = (*Store)(nil)
 
 // ErrDuplicate is returned (wrapped) by CreateAPIKey when the name or the
 // hash is already taken, like sqlite.ErrDuplicate.
-var ErrDuplicate = errors.New("already exists")
+var ErrDuplicate = store.ErrConflict
 
 // Store is a PostgreSQL database reached through a connection pool.
 type Store struct {

@@ -17,18 +17,19 @@ import (
 // ErrDuplicate is returned (wrapped) by CreateAPIKey when the name or the
 // hash is already taken. store defines no conflict sentinel, so callers test
 // for it with errors.Is(err, sqlite.ErrDuplicate).
-var ErrDuplicate = errors.New("already exists")
+var ErrDuplicate = store.ErrConflict
 
-const apiKeyCols = `id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at`
+const apiKeyCols = `id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at, allowed_cidrs, last_used_addr`
 
 // CreateAPIKey stores k and returns its id. A zero CreatedAt means now.
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (int64, error) {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now()
 	}
-	r, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (name, prefix, hash, scopes, created_at, last_used_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, ","), k.CreatedAt.UnixMilli(), nullTime(k.LastUsedAt), nullTime(k.RevokedAt))
+	r, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (name, prefix, hash, scopes, created_at, last_used_at, revoked_at, allowed_cidrs, last_used_addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, ","), k.CreatedAt.UnixMilli(), nullTime(k.LastUsedAt), nullTime(k.RevokedAt),
+		strings.Join(k.AllowedCIDRs, ","), k.LastUsedAddr)
 	if err != nil {
 		if isUnique(err) {
 			what := "hash"
@@ -149,14 +150,17 @@ func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int
 
 func scanAPIKey(row interface{ Scan(...any) error }) (store.APIKey, error) {
 	var k store.APIKey
-	var scopes string
+	var scopes, cidrs string
 	var created int64
 	var used, revoked sql.NullInt64
-	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &used, &revoked); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &used, &revoked, &cidrs, &k.LastUsedAddr); err != nil {
 		return store.APIKey{}, err
 	}
 	if scopes != "" {
 		k.Scopes = strings.Split(scopes, ",")
+	}
+	if cidrs != "" {
+		k.AllowedCIDRs = strings.Split(cidrs, ",")
 	}
 	k.CreatedAt = time.UnixMilli(created).UTC()
 	if used.Valid {

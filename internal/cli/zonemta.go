@@ -36,19 +36,18 @@ func (o *zonemtaOptions) validate() error {
 	return nil
 }
 
-// startQueuePoller starts polling the configured nodes, until ctx ends, and
-// returns the view of /api/v1/email/queue. With no node it polls nothing
-// and the view answers an empty fleet.
+// startQueuePoller starts polling the nodes of --zonemta-nodes and the
+// administered ones (see zonemta.Fleet) until ctx ends, and returns the view
+// of /api/v1/email/queue. With no node the view answers an empty fleet.
 func startQueuePoller(ctx context.Context, o zonemtaOptions, st store.Store, log *slog.Logger) *zonemta.View {
 	p := zonemta.NewPoller(zonemta.Config{
-		Nodes: zonemta.StaticNodes(o.nodes), Interval: o.interval, Timeout: o.timeout, Samples: st, Log: log,
+		Nodes: zonemta.Fleet{Static: o.nodes, Store: st}, Interval: o.interval, Timeout: o.timeout, Samples: st, Log: log,
 		// ZoneMTA's API has no redirects; following one could leak the
 		// credentials of the URL to another host.
 		HTTP: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	})
-	if len(o.nodes) > 0 {
-		log.Info("zonemta: polling queues", "nodes", len(o.nodes), "interval", o.interval)
-		go p.Run(ctx)
-	}
+	// Always run: administrators may add nodes while the server runs.
+	log.Info("zonemta: polling queues", "nodes_from_flags", len(o.nodes), "interval", o.interval)
+	go p.Run(ctx)
 	return &zonemta.View{Poller: p, Samples: st, Query: &query.Service{Store: st}}
 }

@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X github.com/tinomail/tinomail/internal/cli.Version=$(VERSION
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 5s
 
-.PHONY: run build test vet lint fuzz bench clean
+.PHONY: run build test vet lint fuzz bench clean web web-test
 
 ## run: start the whole system on embedded defaults with demo traffic (http://127.0.0.1:8080)
 run:
@@ -20,9 +20,10 @@ build:
 test: vet lint
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
+	$(MAKE) web-test
 
 vet:
-	@unformatted=$$(gofmt -l cmd internal e2e); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@unformatted=$$(gofmt -l cmd internal e2e web/embed.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 lint:
@@ -33,6 +34,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEntry -fuzztime $(FUZZTIME) ./internal/zonemta
 	$(GO) test -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) ./internal/classify
 	$(GO) test -run '^$$' -fuzz FuzzResolveClient -fuzztime $(FUZZTIME) ./internal/auth
+
+## web: build the dashboard into web/dist (committed, embedded in the binary)
+web: web/node_modules
+	cd web && npm run build
+
+web/node_modules: web/package-lock.json
+	cd web && npm ci
+	@touch web/node_modules
+
+## web-test: dashboard unit tests (Vitest) and browser tests (Debian's chromium) against the built binary
+web-test: web/node_modules build
+	cd web && npm test
+	cd web && TINOMAIL_BIN=$(BIN) npm run e2e
 
 ## bench: the benchmark suite (results go to docs/benchmarks.md by hand for now)
 bench:

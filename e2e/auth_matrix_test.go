@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tinomail/tinomail/internal/webui"
 )
 
 // The credentials of the authorization matrix, in column order.
@@ -141,8 +143,12 @@ var authMatrix = []matrixRow{
 	{"GET /healthz", fixed("/healthz", ""), public},
 	{"GET /readyz", fixed("/readyz", ""), public},
 	{"GET /metrics", fixed("/metrics", ""), public},
-	{"GET /{$}", fixed("/", ""), public},
 }
+
+// dashboardPaths are served by internal/webui to everyone: the app shell and
+// its assets hold no data; the app then calls the API above as the person
+// who logged in.
+var dashboardPaths = append(append([]string{}, webui.Routes...), webui.TracePrefix+"abc")
 
 // TestRoutesInMatrix reads the routes registered in internal/httpapi and
 // fails unless each has exactly one row in authMatrix: a new route must
@@ -233,6 +239,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			st, _, _ := get(t, f.s.url("/api/v1/email/trace/"+url.PathEscape("<matrix-seed@x>")), f.readKey)
 			return st == 200
 		})
+		for _, p := range dashboardPaths {
+			for c := range public {
+				if got, b := matrixCall(t, f, "GET", p, "", c); got != 200 || !strings.Contains(b, "<!doctype html>") {
+					t.Errorf("dashboard %s as %s: %d, want the app shell", p, credNames[c], got)
+				}
+			}
+		}
 		for _, row := range authMatrix {
 			for c, want := range row.want {
 				path, body := row.request(t, f)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -129,11 +128,6 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	httperr.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
-}
-
-func (a *api) index(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, "TinoMail Monitor\n\nPOST /api/v1/events/ingest\nGET  /api/v1/email/throughput\nGET  /api/v1/email/stats\nGET  /api/v1/email/bounce-analysis\nGET  /api/v1/email/delivery-time\nGET  /api/v1/email/message-size\nGET  /api/v1/email/events\nGET  /api/v1/email/trace/{id}\nGET  /api/v1/email/events/export\nGET  /api/v1/email/inbound\nGET  /api/v1/live\nGET  /healthz  /readyz  /metrics\n")
 }
 
 // jsonMiss answers requests no route takes (404, or 405 with Allow) with the

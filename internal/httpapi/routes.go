@@ -10,6 +10,7 @@ import (
 	"github.com/tinomail/tinomail/internal/auth"
 	"github.com/tinomail/tinomail/internal/live"
 	"github.com/tinomail/tinomail/internal/query"
+	"github.com/tinomail/tinomail/internal/webui"
 	"github.com/tinomail/tinomail/internal/zonemta"
 )
 
@@ -68,7 +69,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /readyz", a.handle(a.readyz))
 	mux.Handle("GET /metrics", d.Metrics)
-	mux.HandleFunc("GET /{$}", a.index)
+	webui.Mount(mux, d.Log) // the dashboard: app shell on every client route, hashed assets
 
 	return recoverPanics(d.Log, a.withClient(securityHeaders(a.jsonMiss(mux))))
 }

@@ -1,0 +1,214 @@
+// JSON shapes of the server's API (internal/query, internal/live and the
+// auth contract). Field names match the Go json tags exactly.
+
+export type EventType = 'sent' | 'delivered' | 'deferred' | 'bounced' | 'rejected' | 'received';
+export type Direction = 'inbound' | 'outbound';
+
+export interface Series {
+  name: string;
+  values: number[];
+  total: number;
+  other?: boolean;
+}
+
+export interface Throughput {
+  from: string;
+  to: string;
+  step: string;
+  by: string;
+  buckets: string[];
+  series: Series[];
+}
+
+export interface StatsRow {
+  key: string;
+  total: number;
+  counts: Record<EventType, number>;
+  bounceRate: number;
+  deferralRate: number;
+  avgDeliveryTimeMs: number | null;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  step: string;
+  by: string;
+  sort: string;
+  totalRows: number;
+  rows: StatsRow[];
+  totals: StatsRow;
+}
+
+export interface Share {
+  label: string;
+  count: number;
+  percent: number;
+}
+
+export interface DomainRow {
+  domain: string;
+  count: number;
+  avgMs: number | null;
+  p95Ms: number | null;
+}
+
+export interface DeliveryTime {
+  from: string;
+  to: string;
+  step: string;
+  node?: string;
+  count: number;
+  avgMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  errorBound: number;
+  distribution: Share[];
+  trend: { time: string; count: number; avgMs: number | null; p95Ms: number | null }[];
+  domains: {
+    sort: string;
+    offset: number;
+    limit: number;
+    total: number;
+    p95Partial?: boolean;
+    rows: DomainRow[];
+  };
+}
+
+export interface BounceAnalysis {
+  from: string;
+  to: string;
+  step: string;
+  total: number;
+  byType: { type: EventType; count: number; percent: number }[];
+  byCategory: { category: string; count: number; percent: number; hard: number; soft: number }[];
+  byBounceType: { bounceType: string; count: number; percent: number }[];
+}
+
+export interface MessageSize {
+  from: string;
+  to: string;
+  step: string;
+  count: number;
+  avgBytes: number | null;
+  p50Bytes: number | null;
+  p95Bytes: number | null;
+  errorBound: number;
+  histogram: Share[];
+  trend: { time: string; count: number; avgBytes: number | null }[];
+}
+
+export interface StoredEvent {
+  id: number;
+  time: string;
+  eventType: EventType;
+  direction: Direction;
+  messageId?: string;
+  queueId?: string;
+  fromAddress?: string;
+  fromUser?: string;
+  fromDomain?: string;
+  toAddress?: string;
+  toDomain?: string;
+  mtaNode?: string;
+  sendingIp?: string;
+  sendingIpV6?: string;
+  mxHost?: string;
+  statusCode?: number;
+  statusMessage?: string;
+  deliveryTimeMs?: number;
+  queueTimeMs?: number;
+  totalTimeMs?: number;
+  bounceType?: string;
+  bounceCategory?: string;
+  bounceMessage?: string;
+  messageSize?: number;
+  dkimResult?: string;
+  spfResult?: string;
+  dmarcResult?: string;
+  spamScore?: number;
+  spamAction?: string;
+}
+
+export interface SearchResult {
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+
+export interface Trace {
+  id: string;
+  events: StoredEvent[];
+  summary: {
+    firstSeen: string;
+    lastSeen: string;
+    finalStatus: EventType;
+    attempts: number;
+    totalTimeMs: number;
+  };
+  truncated: boolean;
+}
+
+/** LiveFrame is the data of one "counters" SSE event. */
+export interface LiveFrame {
+  time: string;
+  delta: Partial<Record<Direction, Partial<Record<EventType, number>>>>;
+  total: number;
+}
+
+// Auth contract.
+export type Role = 'admin' | 'viewer';
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export interface AdminUser extends User {
+  disabled: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export interface AdminKey {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  allowedCidrs: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  lastUsedAddr: string | null;
+  revokedAt: string | null;
+}
+
+export interface AdminNode {
+  id: number;
+  name: string;
+  role: string;
+  apiUrl: string;
+  createdAt: string;
+}
+
+export interface Retention {
+  events: string;
+  rollup5m: string;
+  rollup1h: string;
+  rollup1d: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  remoteAddr: string;
+}

@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X github.com/tinomail/tinomail/internal/cli.Version=$(VERSION
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 5s
 
-.PHONY: run build test vet lint fuzz bench clean web web-test
+.PHONY: run build test test-plugins vet lint fuzz bench clean web web-test
 
 ## run: start the whole system on embedded defaults with demo traffic (http://127.0.0.1:8080)
 run:
@@ -17,10 +17,15 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tinomail
 
 ## test: formatting, vet, staticcheck, all tests, and a short fuzz run
-test: vet lint
+test: vet lint test-plugins
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) web-test
+
+## test-plugins: the ZoneMTA and Haraka plugins (Node's test runner) against a real tinomail serve
+test-plugins:
+	@[ -d integrations/node_modules ] || (cd integrations && npm ci --no-audit --no-fund)
+	cd integrations && node --test
 
 vet:
 	@unformatted=$$(gofmt -l cmd internal e2e web/embed.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

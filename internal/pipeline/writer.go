@@ -72,6 +72,7 @@ func New(q *queue.Queue, st store.Writer, cfg Config, notify func([]event.Event)
 type item struct {
 	msg    jetstream.Msg
 	seq    uint64
+	id     string // content id (Nats-Msg-Id)
 	events []event.Event
 }
 
@@ -181,7 +182,7 @@ func (w *Writer) decode(ctx context.Context, m jetstream.Msg) (item, bool) {
 		w.deadLetter(ctx, item{msg: m, seq: md.Sequence.Stream}, err)
 		return item{}, false
 	}
-	return item{msg: m, seq: md.Sequence.Stream, events: events}, true
+	return item{msg: m, seq: md.Sequence.Stream, id: m.Headers().Get(jetstream.MsgIDHeader), events: events}, true
 }
 
 // forgetLoop trims the exactly-once bookkeeping: sequences below the
@@ -198,6 +199,9 @@ func (w *Writer) forgetLoop(ctx context.Context) {
 		first, err := w.q.FirstSeq(ctx)
 		if err == nil {
 			err = w.st.ForgetApplied(ctx, w.q.StreamID(), first)
+		}
+		if err == nil {
+			err = w.st.ForgetAppliedIDs(ctx, time.Now().Add(-store.AppliedIDWindow))
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			w.cfg.Log.Warn("pipeline: trim applied sequences", "err", err)

@@ -21,6 +21,10 @@ var ErrNotFound = errors.New("not found")
 type Msg struct {
 	Stream string // identity of the queue stream (name and creation time)
 	Seq    uint64 // stream sequence number
+	// ID is the message's content id (its Nats-Msg-Id), empty when unknown.
+	// A message whose ID was applied within AppliedIDWindow is a duplicate,
+	// whatever its sequence.
+	ID     string
 	Events []event.Event
 }
 
@@ -38,6 +42,8 @@ type Writer interface {
 	// ForgetApplied drops the record of applied messages of stream with a
 	// sequence below seq: the queue can no longer redeliver them.
 	ForgetApplied(ctx context.Context, stream string, below uint64) error
+	// ForgetAppliedIDs drops the content ids applied before the time.
+	ForgetAppliedIDs(ctx context.Context, before time.Time) error
 	Ping(ctx context.Context) error
 }
 
@@ -181,3 +187,8 @@ type Searcher interface {
 	// equals id, oldest first. An empty id matches nothing.
 	TraceEvents(ctx context.Context, id string, limit int) ([]StoredEvent, error)
 }
+
+// AppliedIDWindow is how long content ids of applied messages are kept. A
+// client retrying within it is stored once even across a server restart;
+// the ZoneMTA and Haraka plugins retry with at most 30 s between attempts.
+const AppliedIDWindow = time.Hour

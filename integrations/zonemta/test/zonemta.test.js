@@ -178,15 +178,12 @@ test('every event arrives once through 503s, lost answers, an outage and a serve
     console.log(`outage test: ${JSON.stringify(stats)}; proxy ${JSON.stringify(proxy.counts)}`);
 });
 
-// A server-side gap, kept visible: JetStream's duplicate window lives in the
-// stream's memory and is rebuilt at start only from messages the stream
-// still holds (nats-server rebuildDedupe), while the work-queue stream
-// deletes a message once the writer stored it. So a body stored before a
-// restart, whose answer was lost, is stored again when re-sent after it.
-// See docs/integrations.md, "Limits".
-test('a lost answer followed by a server restart before the retry does not double the batch', {
-    todo: 'server: the duplicate window does not survive a restart (internal/queue, WorkQueuePolicy)'
-}, async () => {
+// JetStream's duplicate window does not survive a restart (it is rebuilt
+// only from messages the work-queue stream still holds), so the server also
+// remembers the content ids of stored messages for an hour, in the database
+// (store.AppliedIDWindow): a body stored before a restart, whose answer was
+// lost, is skipped when re-sent after it.
+test('a lost answer followed by a server restart before the retry does not double the batch', async () => {
     const handler = await loadPlugin(config('restartdup', { batchSize: 50 }));
     const sh = [...require('../index').shippers].at(-1);
     const base = proxy.counts.swallowed;

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -116,6 +117,10 @@ func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Even
 	if err != nil {
 		return nil, 0, err
 	}
+	freshIDs, err := markAppliedIDs(ctx, tx, msgs, ids, fresh)
+	if err != nil {
+		return nil, 0, err
+	}
 	n := 0
 	for i := range msgs {
 		n += len(msgs[i].Events)
@@ -128,9 +133,54 @@ func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Even
 			continue
 		}
 		delete(fresh, id) // a repeat later in msgs is a duplicate
+		if c := msgs[i].ID; c != "" {
+			if !freshIDs[c] {
+				dups++ // the same content came back under a new sequence
+				continue
+			}
+			delete(freshIDs, c)
+		}
 		events = append(events, msgs[i].Events...)
 	}
 	return events, dups, nil
+}
+
+// markAppliedIDs records the content ids of the messages new by sequence
+// and returns those not applied before.
+func markAppliedIDs(ctx context.Context, tx pgx.Tx, msgs []store.Msg, ids []msgID, fresh map[msgID]bool) (map[string]bool, error) {
+	var contentIDs []string
+	for i, id := range ids {
+		if fresh[id] && msgs[i].ID != "" {
+			contentIDs = append(contentIDs, msgs[i].ID)
+		}
+	}
+	if len(contentIDs) == 0 {
+		return nil, nil
+	}
+	slices.Sort(contentIDs) // key order, as for queue_applied
+	contentIDs = slices.Compact(contentIDs)
+	rows, err := tx.Query(ctx, `INSERT INTO applied_ids (id, at)
+		SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING id`, contentIDs, time.Now().UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("record content ids: %w", err)
+	}
+	freshIDs := make(map[string]bool, len(contentIDs))
+	var c string
+	if _, err := pgx.ForEachRow(rows, []any{&c}, func() error {
+		freshIDs[c] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("record content ids: %w", err)
+	}
+	return freshIDs, nil
+}
+
+// ForgetAppliedIDs drops the content ids applied before the time.
+func (s *Store) ForgetAppliedIDs(ctx context.Context, before time.Time) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM applied_ids WHERE at < $1`, before.UnixMilli()); err != nil {
+		return fmt.Errorf("postgres: forget applied ids before %s: %w", before.Format(time.RFC3339), err)
+	}
+	return nil
 }
 
 // ForgetApplied drops the record of applied messages of stream with a

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/rollup"
@@ -63,6 +64,7 @@ func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) (
 	}
 	events := make([]event.Event, 0, n)
 	dups := 0
+	now := time.Now().UnixMilli()
 	for i := range msgs {
 		m := &msgs[i]
 		r, err := st.ExecContext(ctx, m.Stream, int64(m.Seq))
@@ -75,6 +77,18 @@ func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) (
 			dups++
 			continue
 		}
+		if m.ID != "" {
+			r, err := tx.ExecContext(ctx, `INSERT INTO applied_ids (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`, m.ID, now)
+			if err != nil {
+				return nil, 0, fmt.Errorf("message %s/%d: content id: %w", m.Stream, m.Seq, err)
+			}
+			if k, err := r.RowsAffected(); err != nil {
+				return nil, 0, err
+			} else if k == 0 {
+				dups++ // the same content came back under a new sequence
+				continue
+			}
+		}
 		events = append(events, m.Events...)
 	}
 	return events, dups, nil
@@ -85,6 +99,14 @@ func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) (
 func (s *Store) ForgetApplied(ctx context.Context, stream string, below uint64) error {
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM queue_applied WHERE stream = ? AND seq < ?`, stream, int64(below)); err != nil {
 		return fmt.Errorf("sqlite: forget applied of %s below %d: %w", stream, below, err)
+	}
+	return nil
+}
+
+// ForgetAppliedIDs drops the content ids applied before the time.
+func (s *Store) ForgetAppliedIDs(ctx context.Context, before time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM applied_ids WHERE at < ?`, before.UnixMilli()); err != nil {
+		return fmt.Errorf("sqlite: forget applied ids before %s: %w", before.Format(time.RFC3339), err)
 	}
 	return nil
 }

@@ -263,3 +263,47 @@ func poisonTrigger(backend, poison string) (create, drop string) {
 		CREATE TRIGGER poison BEFORE INSERT ON rollup_hist FOR EACH ROW EXECUTE FUNCTION poison()`,
 		`DROP TRIGGER poison ON rollup_hist; DROP FUNCTION poison()`
 }
+
+// TestResentContentIsSkipped: the same content under new sequence numbers,
+// as when a client re-sends a batch after the server restarted, is stored
+// once while its content id is remembered.
+func TestResentContentIsSkipped(t *testing.T) {
+	ForEachRawBackend(t, func(t *testing.T, b *Backend) {
+		s := b.Store
+		ctx := context.Background()
+		events := gen.Events(8, 30, t0, time.Hour)
+		msgs := gen.Msgs("stream-A", 1, events, 10) // seq 1..3
+		for i := range msgs {
+			msgs[i].ID = fmt.Sprintf("content-%d", i)
+		}
+		if res, err := s.WriteBatch(ctx, msgs); err != nil || res != (store.WriteResult{Events: 30}) {
+			t.Fatalf("first WriteBatch = %+v, %v", res, err)
+		}
+		// Two of them again, with new sequences, plus a new one that repeats
+		// within the batch.
+		again := gen.Msgs("stream-A", 10, events[:20], 10) // seq 10, 11
+		again[0].ID, again[1].ID = "content-0", "content-1"
+		fresh := gen.Msgs("stream-A", 12, events[:10], 10)[0]
+		fresh.ID = "content-9"
+		repeat := fresh
+		repeat.Seq = 13
+		res, err := s.WriteBatch(ctx, append(again, fresh, repeat))
+		if err != nil || res != (store.WriteResult{Events: 10, Duplicates: 3}) {
+			t.Fatalf("resent WriteBatch = %+v, %v; want 10 events, 3 duplicates", res, err)
+		}
+		if n, _ := s.CountEvents(ctx, t0.Add(-time.Hour), t0.Add(2*time.Hour)); n != 40 {
+			t.Errorf("CountEvents = %d, want 40", n)
+		}
+		if err := s.ForgetAppliedIDs(ctx, time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, b, `SELECT COUNT(*) FROM applied_ids`); n != 0 {
+			t.Errorf("%d content ids left after forgetting them all", n)
+		}
+		late := gen.Msgs("stream-A", 20, events[:10], 10)[0]
+		late.ID = "content-0"
+		if res, err := s.WriteBatch(ctx, []store.Msg{late}); err != nil || res.Events != 10 {
+			t.Fatalf("after the window, the content is new again: %+v, %v", res, err)
+		}
+	})
+}

@@ -101,4 +101,12 @@ func TestAnalyticsThroughTheBinary(t *testing.T) {
 	if st, _, b := get(t, s.url("/api/v1/email/events/export?format=xml"), readKey); st != 400 || !strings.Contains(string(b), `must be csv or ndjson`) {
 		t.Errorf("bad format: %d %s", st, b)
 	}
+	// The search itself takes format= too, and answers the same download.
+	st, h, b := get(t, s.url("/api/v1/email/events?format=ndjson&range=6h&eventType=bounced"), readKey)
+	if lines := strings.Count(string(b), "\n"); st != 200 || lines != 6 || !strings.Contains(h.Get("Content-Disposition"), ".ndjson") {
+		t.Errorf("search as ndjson: %d, %d lines, %q", st, lines, h.Get("Content-Disposition"))
+	}
+	if st, _, b := get(t, s.url("/api/v1/email/events?format=xml"), readKey); st != 400 || !strings.Contains(string(b), `must be csv or ndjson`) {
+		t.Errorf("search, bad format: %d %s", st, b)
+	}
 }

@@ -22,6 +22,19 @@ const (
 	trailerTruncated = "X-Export-Truncated"
 )
 
+// events answers /email/events: a page of the search, or, with
+// format=csv|ndjson, the whole result as a download, as /email/events/export.
+func (a *api) events() http.Handler {
+	page, export := a.read(a.searchEvents), a.handle(a.exportEvents)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("format") {
+			export.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
+}
+
 // exportEvents streams the events matching the search filters as CSV or
 // NDJSON. Parameters are checked before the first byte, so a bad one gets
 // the usual 400; a failure in mid-stream aborts the connection, so that the

@@ -40,7 +40,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/bounce-analysis", a.read(a.bounceAnalysis))
 	mux.Handle("GET /api/v1/email/delivery-time", a.read(a.deliveryTime))
 	mux.Handle("GET /api/v1/email/message-size", a.read(a.messageSize))
-	mux.Handle("GET /api/v1/email/events", a.read(a.searchEvents))
+	mux.Handle("GET /api/v1/email/events", a.events())
 	mux.Handle("GET /api/v1/email/trace/{id}", a.read(a.trace))
 	mux.Handle("GET /api/v1/email/queue", a.read(a.queue))
 	mux.Handle("GET /api/v1/email/events/export", a.handle(a.exportEvents))

@@ -29,7 +29,15 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 	}
 	var w where
 	w.add("time >= ?", store.CeilUnix(f.From, time.Millisecond))
-	w.add("time < ?", store.CeilUnix(f.To, time.Millisecond))
+	// One upper bound, the tighter of the range's end and the cursor:
+	// SQLite's planner seeks the time index with one upper bound only, and
+	// given two it may pick the range's end, so that every page would walk
+	// again over all the rows of the pages before it.
+	hi := store.CeilUnix(f.To, time.Millisecond) - 1
+	if after != nil {
+		hi = min(hi, after.Time)
+	}
+	w.add("time <= ?", hi)
 	w.filters(f.Direction, f.Types)
 	for _, c := range []struct{ col, val string }{
 		{"mta_node", f.MTANode}, {"from_domain", f.FromDomain}, {"to_domain", f.ToDomain},
@@ -49,8 +57,6 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 		w.add("(instr(lower(status_message), ?) > 0 OR instr(lower(bounce_message), ?) > 0)", needle, needle)
 	}
 	if after != nil {
-		// The plain time bound lets the time index start at the cursor.
-		w.add("time <= ?", after.Time)
 		w.add("(time < ? OR id < ?)", after.Time, after.ID)
 	}
 	query := eventSelect + " WHERE " + w.sql() + " ORDER BY time DESC, id DESC LIMIT ?"

@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEntry -fuzztime $(FUZZTIME) ./internal/zonemta
 	$(GO) test -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) ./internal/classify
 	$(GO) test -run '^$$' -fuzz FuzzResolveClient -fuzztime $(FUZZTIME) ./internal/auth
+	$(GO) test -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME) ./internal/query
 
 ## web: build the dashboard into web/dist (committed, embedded in the binary)
 web: web/node_modules

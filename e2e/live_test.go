@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,5 +82,33 @@ func TestLiveStream(t *testing.T) {
 	t.Logf("first counters within %v of the 202", time.Since(sent))
 	if fmt.Sprint(got) != "map[inbound:map[received:1] outbound:map[bounced:3 delivered:12]]" {
 		t.Fatalf("live counters = %v", got)
+	}
+}
+
+// TestLiveStreamEndsOnRevocation: a wall screen's stream lasts for days, so
+// its key is checked again while it is open; revoking it ends the stream.
+func TestLiveStreamEndsOnRevocation(t *testing.T) {
+	s := startServer(t)
+	key := s.key("wall", "read")
+	req, _ := http.NewRequest("GET", s.url("/api/v1/live"), nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("live: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	ended := make(chan time.Time, 1)
+	go func() {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		ended <- time.Now()
+	}()
+	time.Sleep(500 * time.Millisecond)
+	s.cli("apikey", "revoke", "wall")
+	revoked := time.Now()
+	select {
+	case at := <-ended:
+		t.Logf("stream ended %v after the revocation", at.Sub(revoked).Round(100*time.Millisecond))
+	case <-time.After(15 * time.Second):
+		t.Fatal("the stream of a revoked key is still open 15 s later")
 	}
 }

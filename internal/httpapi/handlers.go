@@ -78,9 +78,38 @@ func (a *api) readStream(h http.Handler) http.Handler {
 		if err := a.authRead(r); err != nil {
 			return err
 		}
-		h.ServeHTTP(w, r)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go a.recheckStream(ctx, cancel, r)
+		h.ServeHTTP(w, r.WithContext(ctx))
 		return nil
 	})
+}
+
+// streamRecheck is how often an open stream's credentials are checked again.
+const streamRecheck = 5 * time.Second
+
+// recheckStream ends a stream whose key was revoked or whose session ended
+// (logout, expiry, a disabled user) while it was open: a wall screen's
+// stream lasts for days. A store that does not answer ends nothing.
+func (a *api) recheckStream(ctx context.Context, cancel func(), r *http.Request) {
+	t := time.NewTicker(streamRecheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := a.authRead(r.WithContext(ctx))
+		if err != nil && !errors.Is(err, auth.ErrStoreUnavailable) && ctx.Err() == nil {
+			var he *httperr.Error
+			if errors.Is(err, auth.ErrUnauthenticated) || errors.Is(err, auth.ErrForbidden) || errors.As(err, &he) && (he.Status == 401 || he.Status == 403) {
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 func (a *api) throughput(r *http.Request) (any, error) {

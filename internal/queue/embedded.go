@@ -74,7 +74,7 @@ func (q *Queue) keepJetStream(done <-chan struct{}) {
 		case <-t.C:
 		}
 		enabled := q.srv.JetStreamEnabled()
-		if enabled && !q.health.wedged(time.Now()) {
+		if enabled && !q.health.wedged(time.Now(), q.js.PublishAsyncPending()) {
 			continue
 		}
 		if enabled {
@@ -109,7 +109,8 @@ const wedgedAfter = 15 * time.Second
 // does not count here) or briefly slow.
 type publishHealth struct {
 	lastAck atomic.Int64 // Unix nanoseconds
-	stalls  atomic.Int64 // publishes that timed out since lastAck
+	stalls  atomic.Int64 // publishes that failed for want of service since lastAck
+	lastLog atomic.Int64 // Unix nanoseconds of the last failure logged
 }
 
 func (h *publishHealth) acked() {
@@ -119,8 +120,9 @@ func (h *publishHealth) acked() {
 
 func (h *publishHealth) stalled() { h.stalls.Add(1) }
 
-// wedged reports whether several publishes have timed out and none has gone
-// through for wedgedAfter.
-func (h *publishHealth) wedged(now time.Time) bool {
-	return h.stalls.Load() >= 3 && now.UnixNano()-h.lastAck.Load() > int64(wedgedAfter)
+// wedged reports whether nothing has been acknowledged for wedgedAfter
+// while publishes failed or still wait for their ack. Clients that give up
+// before ingest's publish timeout leave no failure, only pending publishes.
+func (h *publishHealth) wedged(now time.Time, pending int) bool {
+	return (h.stalls.Load() >= 3 || pending > 0) && now.UnixNano()-h.lastAck.Load() > int64(wedgedAfter)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -43,7 +44,8 @@ func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
 			sum := sha256.Sum256(c)
 			f, err := q.js.PublishAsync(g.subject, c, jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
 			if err != nil {
-				return classify(err)
+				// e.g. the async window is full of unanswered publishes
+				return q.failed(classify(err))
 			}
 			futures = append(futures, f)
 		}
@@ -52,16 +54,12 @@ func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			err = classify(err)
-			if errors.Is(err, ErrUnavailable) {
-				q.health.stalled()
-			}
-			return err
+			return q.failed(classify(err))
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				q.health.stalled()
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err()) // the client left
 			}
-			return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+			return q.failed(fmt.Errorf("%w: no ack within the publish timeout", ErrUnavailable))
 		}
 	}
 	q.health.acked()
@@ -116,6 +114,21 @@ func Decode(data []byte) ([]event.Event, error) {
 		return nil, fmt.Errorf("queue: decode message of %d bytes: %w", len(data), err)
 	}
 	return events, nil
+}
+
+// failed counts a publish that the queue could not take for want of
+// service (not because it is full) and logs it, at most every 10 s: a
+// refusal of ingest the operator must see.
+func (q *Queue) failed(err error) error {
+	if !errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	q.health.stalled()
+	if now := time.Now().UnixNano(); now-q.health.lastLog.Load() > int64(10*time.Second) {
+		q.health.lastLog.Store(now)
+		q.cfg.Log.Warn("queue: publish failed; ingest answers 503", "err", err)
+	}
+	return err
 }
 
 // PublishRaw publishes a payload as is; tests use it to inject a message the

@@ -108,7 +108,10 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 }
 
 func (q *Queue) setup(ctx context.Context) error {
-	js, err := jetstream.New(q.nc)
+	// Acks that never come (a JetStream that stopped taking messages) must
+	// not hold their slot of the async publish window for ever: once the
+	// window is full every publish would fail at once, even after recovery.
+	js, err := jetstream.New(q.nc, jetstream.WithPublishAsyncTimeout(publishAckTimeout))
 	if err != nil {
 		return fmt.Errorf("queue: jetstream: %w", err)
 	}
@@ -185,6 +188,10 @@ func explainStorage(err error) error {
 	}
 	return err
 }
+
+// publishAckTimeout bounds the wait for one message's ack; ingest's own
+// publish timeout (10 s) is shorter and answers the client first.
+const publishAckTimeout = 30 * time.Second
 
 func orUnlimited(n int64) int64 {
 	if n <= 0 {

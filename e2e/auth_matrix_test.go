@@ -140,6 +140,7 @@ var authMatrix = []matrixRow{
 	{"PUT /api/v1/admin/settings", fixed("/api/v1/admin/settings", `{"retention":{"events":"30d","rollup5m":"35d","rollup1h":"400d","rollup1d":"0"}}`), admin200},
 	{"GET /api/v1/admin/audit-log", fixed("/api/v1/admin/audit-log?limit=5", ""), admin200},
 
+	{"GET /api/v1/openapi.json", fixed("/api/v1/openapi.json", ""), public},
 	{"GET /healthz", fixed("/healthz", ""), public},
 	{"GET /readyz", fixed("/readyz", ""), public},
 	{"GET /metrics", fixed("/metrics", ""), public},

@@ -66,6 +66,8 @@ func New(d Deps) http.Handler {
 	mux.Handle("PUT /api/v1/admin/settings", a.admin(a.putSettings))
 	mux.Handle("GET /api/v1/admin/audit-log", a.admin(a.auditLog))
 
+	mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI) // the document of this list: internal/httpapi/openapi.json
+
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /readyz", a.handle(a.readyz))
 	mux.Handle("GET /metrics", d.Metrics)

@@ -2,7 +2,8 @@
 // in through the ingest API, and each page must show exactly them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authAvailable, chartSeries, launch, login, screenshotPath, startServer } from './harness.mjs';
+import { chartSeries, launch, login, screenshotPath, startServer } from './harness.mjs';
+import { startFakeZoneMTA } from './fakezonemta.mjs';
 
 const ago = (min) => new Date(Date.now() - min * 60_000).toISOString();
 const TRACE_ID = '<trace-1@e2e.example>';
@@ -102,7 +103,7 @@ describe('dashboard', () => {
     browser = await launch({ width: 1280, height: 900 });
     page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
-    await login(server, browser.context, page, { role: 'admin' });
+    await login(server, page, { role: 'admin' });
   });
 
   after(async () => {
@@ -122,6 +123,7 @@ describe('dashboard', () => {
       'inbound.received': 4,
       'inbound.delivered': 0,
       'inbound.rejected': 1,
+      'inbound.deferred': 1,
       'inbound.greylisted': 1,
     };
     for (const [k, v] of Object.entries(want)) assert.equal(await counter(k), v, k);
@@ -131,8 +133,13 @@ describe('dashboard', () => {
     assert.deepEqual(out.series.map((s) => sum(s.data)), [5, 3, 2, 1]);
     assert.ok(out.series.every((s) => s.type === 'line'));
 
+    // Inbound comes from /email/inbound: greylisted (spamAction greylist) is a line over the stack.
     const inb = await waitChart('Inbound throughput');
-    assert.deepEqual(inb.series.map((s) => [s.name, sum(s.data)]), [['received', 4], ['delivered', 0], ['greylisted', 1], ['rejected', 1]]);
+    assert.deepEqual(inb.series.map((s) => [s.name, sum(s.data)]), [['received', 4], ['delivered', 0], ['deferred', 1], ['rejected', 1], ['greylisted', 1]]);
+    assert.deepEqual(inb.series.map((s) => s.stack ?? null), ['total', 'total', 'total', 'total', null]);
+    assert.equal(await page.getAttribute('[data-check="spf"]', 'data-pass-rate'), '100'); // all six reported pass
+    assert.equal(await page.getAttribute('[data-check="dkim"]', 'data-pass-rate'), ''); // none reported
+    assert.match(await page.textContent('[data-spam-action="greylist"]'), /greylist 1$/);
 
     const nodes = await waitChart('Outbound by MTA node');
     const byNode = Object.fromEntries(nodes.series.map((s) => [s.name, sum(s.data)]));
@@ -245,10 +252,17 @@ describe('dashboard', () => {
     const catRows = await page.$$eval('[data-table="bounce-categories"] tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
     assert.deepEqual(Object.fromEntries(catRows), { rate_limited: '3', invalid_recipient: '2', blocklisted: '1', spam_content: '1', greylisted: '1' });
     assert.equal(sum(cats.series[0].data), 8);
-    const doms = await page.$$eval('[data-table="failures-to_domain"] tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent]));
-    assert.deepEqual(doms[0], ['yahoo.com', '2']);
-    const ips = await page.$$eval('[data-table="failures-sending_ip"] tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
-    assert.deepEqual(ips.sort(), ['192.0.2.10', '192.0.2.11']);
+    // Outbound failures by value: [name, failures, bounced, deferred, rejected]; ties by name.
+    const table = (name) => page.$$eval(`[data-table="${name}"] tbody tr`, (trs) => trs.map((tr) => [...tr.cells].slice(0, 5).map((c) => c.textContent)));
+    assert.deepEqual(await table('failures-to_domain'), [['gmail.com', '3', '0', '2', '1'], ['yahoo.com', '3', '2', '1', '0']]);
+    assert.deepEqual(await table('failures-mx_host'), [['mx.gmail.com', '3', '0', '2', '1'], ['mx.yahoo.com', '3', '2', '1', '0']]);
+    assert.deepEqual(await table('failures-sending_ip'), [['192.0.2.10', '5', '2', '3', '0'], ['192.0.2.11', '1', '0', '0', '1']]);
+    assert.deepEqual(await table('failures-mta_node'), [['mta-01', '5', '2', '2', '1'], ['mta-02', '1', '0', '1', '0']]);
+    // Top replies, both directions, as the API normalizes them.
+    const ba = await server.api('/email/bounce-analysis?range=1h');
+    const replies = await page.$$eval('[data-table="bounce-responses"] tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+    assert.deepEqual(replies, ba.topResponses.map((r) => [r.response, String(r.count)]));
+    assert.equal(replies.reduce((n, r) => n + Number(r[1]), 0), 8);
     const size = await page.textContent('[data-kpi="message-size"]');
     const ms = await server.api('/email/message-size?range=1h');
     assert.match(size, new RegExp(`^${ms.count} messages`));
@@ -302,20 +316,82 @@ describe('dashboard', () => {
     assert.match(await page.textContent('.timeline'), /421 4\.7\.0 Try again later \(2\)/);
   });
 
-  test('Queue page shows the queue endpoint or says it is missing', async () => {
+  test('Queue page shows an empty fleet as empty, not as an error', async () => {
     await open('/email-flow/queue');
     await settled();
-    const r = await fetch(server.url + '/api/v1/email/queue', { headers: { Authorization: 'Bearer ' + server.readKey } });
-    if (r.status === 404) {
-      // /email/queue is built in another branch; until then every panel shows the error state.
-      const states = await page.$$eval('[data-panel]', (ps) => ps.map((p) => p.getAttribute('data-state')));
-      assert.ok(states.length >= 5 && states.every((s) => s === 'error'), String(states));
-    } else {
-      assert.equal(r.status, 200);
-      const body = await r.json();
-      const total = await page.textContent('[data-queue="total"] strong');
-      const want = (body.total?.active ?? 0) + (body.total?.deferred ?? 0);
-      assert.equal(Number(total.replace(/,/g, '')), want);
+    const body = await server.api('/email/queue');
+    assert.deepEqual([body.active, body.deferred, body.nodes, body.oldest], [0, 0, [], null]);
+    const states = Object.fromEntries(await page.$$eval('[data-panel]', (ps) => ps.map((p) => [p.getAttribute('data-panel'), p.getAttribute('data-state')])));
+    assert.deepEqual(states, { 'queue-total': 'ready', 'queue-oldest': 'empty', 'queue-nodes': 'empty', 'queue-ages': 'empty', 'queue-reasons': 'ready' });
+    assert.equal(await page.textContent('[data-queue="total"] strong'), '0');
+    assert.match(await page.textContent('[data-panel="queue-nodes"]'), /No ZoneMTA node is configured/);
+    // The last hour's outbound deferrals: 3 rate_limited.
+    const reasons = await page.$$eval('[data-table="queue-reasons"] tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+    assert.deepEqual(reasons, [['rate_limited', '3']]);
+  });
+
+  test('Queue page shows the figures of a ZoneMTA node', async () => {
+    const now = Date.now();
+    const min = 60_000;
+    const deferral = (ageMin, count, response) => ({ first: now - ageMin * min + min, last: now - 2 * min, next: now + 10 * min, count, response });
+    // 3 active and 2 deferred deliveries in two zones, one in each age bucket but 12h-24h.
+    const fake = await startFakeZoneMTA(['default', 'bulk'], [
+      { id: '18f0a1', seq: '001', zone: 'default', recipient: 'a@gmail.com', created: now - 2 * min },
+      { id: '18f0a2', seq: '001', zone: 'bulk', recipient: 'b@yahoo.com', created: now - 10 * min },
+      { id: '18f0a3', seq: '001', zone: 'default', recipient: 'c@gmail.com', created: now - 60 * min },
+      { id: '18f0a4', seq: '001', zone: 'default', recipient: 'd@outlook.com', created: now - 180 * min, deferred: deferral(180, 2, '421 4.7.0 Try again later') },
+      { id: '18f0a5', seq: '002', zone: 'default', recipient: 'e@mail.ru', created: now - 30 * 60 * min, deferred: deferral(1800, 5, '451 4.7.1 Greylisted, please retry') },
+    ]);
+    const mta = await startServer({ args: ['--zonemta-nodes', `mta1=${fake.url}`, '--zonemta-interval', '500ms'] });
+    const v = await launch();
+    try {
+      await mta.ingest([outbound('deferred', { n: 1, ago: 10, dom: 'mail.ru', extra: { statusCode: 451, statusMessage: '451 4.7.1 Greylisted', bounceCategory: 'greylisted', bounceType: 'soft' } })]);
+      const body = await mta.waitFor('the first poll', async () => {
+        const b = await mta.api('/email/queue');
+        return b.nodes[0]?.lastSuccess && b.deferredReasons?.total === 1 ? b : null;
+      });
+      assert.deepEqual([body.active, body.deferred, body.staleNodes], [3, 2, 0]);
+      assert.deepEqual(body.ageDistribution.buckets.map((b) => b.count), [1, 1, 1, 1, 0, 1]);
+      assert.equal(body.oldest.queueId, '18f0a5');
+
+      const vp = await v.context.newPage();
+      vp.on('pageerror', (e) => console.error('pageerror:', e.message));
+      await login(mta, vp, { role: 'viewer' });
+      await vp.goto(mta.url + '/email-flow/queue');
+      await vp.waitForFunction(() => document.querySelectorAll('[data-state="loading"]').length === 0 && document.querySelector('[data-node="mta1"]'));
+      const states = await vp.$$eval('[data-panel]', (ps) => ps.map((p) => p.getAttribute('data-state')));
+      assert.ok(states.every((s) => s === 'ready'), String(states));
+      assert.equal(await vp.textContent('[data-queue="total"] strong'), '5');
+      assert.equal(await vp.textContent('[data-queue="active"]'), '3');
+      assert.equal(await vp.textContent('[data-queue="deferred"]'), '2');
+      const node = await vp.$eval('[data-node="mta1"]', (li) => ({ stale: li.dataset.stale, active: li.dataset.active, deferred: li.dataset.deferred, text: li.textContent }));
+      assert.deepEqual([node.stale, node.active, node.deferred], ['false', '3', '2']);
+      assert.match(node.text, /default 4, bulk 1/);
+      const ages = await chartSeries(vp, 'Queue age distribution');
+      assert.deepEqual(ages.xAxis, ['<5m', '5m-30m', '30m-2h', '2h-12h', '12h-24h', '>24h']);
+      assert.deepEqual(ages.series[0].data, [1, 1, 1, 1, 0, 1]);
+      // The oldest: 30 h, mail.ru, its last reply and 5 attempts from /message/<id>.
+      assert.equal(await vp.getAttribute('[data-oldest]', 'data-oldest'), '18f0a5');
+      const age = Number(await vp.getAttribute('[data-age-seconds]', 'data-age-seconds'));
+      assert.ok(Math.abs(age - 30 * 3600) < 60, String(age));
+      assert.equal(await vp.textContent('[data-field="recipientDomain"]'), 'mail.ru');
+      assert.equal(await vp.textContent('[data-field="lastResponse"]'), '451 4.7.1 Greylisted, please retry');
+      assert.equal(await vp.textContent('[data-field="attempts"]'), '5');
+      const reasons = await vp.$$eval('[data-table="queue-reasons"] tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+      assert.deepEqual(reasons, [['greylisted', '1']]);
+      assert.ok(fake.requests.some((r) => r === '/message/18f0a5'));
+      await vp.waitForTimeout(400); // chart animations
+      await vp.screenshot({ path: screenshotPath('queue-zonemta-light-1280'), fullPage: true });
+
+      // The node stops answering: its last figures stay, marked stale.
+      await fake.close();
+      await vp.waitForSelector('[data-node="mta1"][data-stale="true"]', { timeout: 20_000 });
+      assert.equal(await vp.textContent('[data-queue="total"] strong'), '5');
+      assert.match(await vp.textContent('[data-node="mta1"]'), /stale since/);
+    } finally {
+      await v.close();
+      await mta.stop();
+      await fake.close().catch(() => {});
     }
   });
 
@@ -323,14 +399,14 @@ describe('dashboard', () => {
     const v = await launch();
     try {
       const vp = await v.context.newPage();
-      await login(server, v.context, vp, { role: 'admin' });
+      await login(server, vp, { role: 'admin' });
       await vp.clock.install();
       let n = 0;
       vp.on('request', (r) => {
         if (new URL(r.url()).pathname === '/api/v1/email/queue') n++;
       });
       await vp.goto(server.url + '/email-flow/queue');
-      await vp.waitForFunction(() => document.querySelectorAll('[data-state="loading"]').length === 0);
+      await vp.waitForFunction(() => document.querySelector('[data-panel="queue-total"]') && document.querySelectorAll('[data-state="loading"]').length === 0);
       const first = n;
       assert.ok(first >= 1);
       await vp.clock.runFor(10_500); // the queue refreshes every 10 s
@@ -366,31 +442,54 @@ describe('dashboard', () => {
   });
 
   test('Admin is shown to admins only', async () => {
-    if (!(await authAvailable(server))) {
-      // Before the auth branch is merged the test session is the read key,
-      // a viewer: no Admin link and no Admin page.
-      await open('/email-flow');
-      assert.equal(await page.$('nav >> text=Admin'), null);
-      await page.goto(server.url + '/admin');
-      await page.waitForSelector('text=Admin is for administrators.');
-      return;
-    }
     await open('/admin');
     await settled();
+    assert.notEqual(await page.$('nav >> text=Admin'), null);
     const users = await page.$$eval('[data-table="users"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
     assert.ok(users.includes('e2e-admin'));
-    // A viewer does not see it.
+    // An admin creates a read key: its secret is shown once, and it works.
+    await page.fill('input[aria-label="Key name"]', 'e2e-created');
+    await page.click('[data-panel="admin-keys"] form button[type=submit]');
+    const secret = (await page.textContent('[data-secret]', { timeout: 5000 })).trim();
+    assert.match(secret, /^\S{20,}$/);
+    const withKey = await fetch(server.url + '/api/v1/email/stats?range=1h', { headers: { Authorization: 'Bearer ' + secret } });
+    assert.equal(withKey.status, 200);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-table="keys"] tbody tr td:first-child')].some((td) => td.textContent === 'e2e-created'));
+    const listed = await page.evaluate(async () => (await (await fetch('/api/v1/admin/api-keys')).json()).keys.find((k) => k.name === 'e2e-created'));
+    assert.deepEqual(listed.scopes, ['read']);
+    assert.ok(!JSON.stringify(listed).includes(secret), 'the key list never shows the secret');
+    assert.ok(secret.startsWith(listed.prefix), 'the list shows the prefix of the key');
+    await page.click('[data-panel="admin-keys"] .secret button >> text=Done');
+    assert.equal(await page.$('[data-secret]'), null);
+    await open('/admin');
+    await settled();
+    assert.equal(await page.$('[data-secret]'), null, 'not shown again');
+    assert.ok(!(await page.textContent('[data-panel="admin-keys"]')).includes(secret));
+    // The admin API refuses an API key, even a valid read key.
+    const keyAdmin = await fetch(server.url + '/api/v1/admin/users', { headers: { Authorization: 'Bearer ' + server.readKey } });
+    assert.equal(keyAdmin.status, 403);
+
+    // A viewer gets no Admin link, no Admin page, and 403 from the admin API.
     const v = await launch();
     try {
       const vp = await v.context.newPage();
-      await login(server, v.context, vp, { role: 'viewer' });
+      await login(server, vp, { role: 'viewer' });
       await vp.goto(server.url + '/email-flow');
       await vp.waitForSelector('nav');
+      await vp.waitForSelector('[data-panel="counters"][data-state="ready"]');
       assert.equal(await vp.$('nav >> text=Admin'), null);
       await vp.goto(server.url + '/admin');
       await vp.waitForSelector('text=Admin is for administrators.');
-      const r = await vp.evaluate(async () => (await fetch('/api/v1/admin/users')).status);
-      assert.equal(r, 403);
+      const r = await vp.evaluate(async () => {
+        const list = await fetch('/api/v1/admin/users');
+        return { list: list.status, code: (await list.json()).error?.code };
+      });
+      assert.equal(r.list, 403);
+      // Logging out (a POST with the session's X-CSRF-Token) ends the session on the server.
+      await vp.goto(server.url + '/email-flow');
+      await vp.click('button >> text=Log out');
+      await vp.waitForSelector('form[aria-label="Log in"]');
+      assert.equal(await vp.evaluate(async () => (await fetch('/api/v1/auth/me')).status), 401);
     } finally {
       await v.close();
     }
@@ -431,14 +530,36 @@ describe('dashboard', () => {
     const anon = await launch();
     try {
       const ap = await anon.context.newPage();
-      if (!(await authAvailable(server))) {
-        // Before the auth merge /auth/me does not exist; answer it as a server without a session would.
-        await anon.context.route('**/api/v1/auth/me', (r) => r.fulfill({ status: 401, contentType: 'application/json', body: '{"error":{"code":"unauthorized","message":"log in"}}' }));
-      }
       await ap.goto(server.url + '/email-flow');
       await ap.waitForSelector('form[aria-label="Log in"]');
       assert.equal(new URL(ap.url()).pathname, '/login');
       await ap.screenshot({ path: screenshotPath('login-light-1280') });
+    } finally {
+      await anon.close();
+    }
+  });
+
+  test('login: a wrong password is refused, and repeated failures are locked out with a wait', async () => {
+    const anon = await launch();
+    try {
+      const ap = await anon.context.newPage();
+      await ap.goto(server.url + '/login');
+      const attempt = async () => {
+        await ap.fill('input[name=username]', 'e2e-locked');
+        await ap.fill('input[name=password]', 'not-the-password-at-all');
+        const [res] = await Promise.all([ap.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/login'), ap.click('button[type=submit]')]);
+        await ap.waitForFunction(() => {
+          const f = document.querySelector('form[aria-label="Log in"]');
+          return !f.querySelector('button[type=submit]').disabled && f.querySelector('[role=alert]');
+        });
+        return [res.status(), (await res.json()).error.code, await ap.textContent('form[aria-label="Log in"] [role=alert]')];
+      };
+      for (let i = 0; i < 5; i++) assert.deepEqual(await attempt(), [401, 'invalid_credentials', 'Invalid username or password.']);
+      // The sixth within 15 minutes answers 429 too_many_attempts with Retry-After.
+      const [status, code, text] = await attempt();
+      assert.deepEqual([status, code], [429, 'too_many_attempts']);
+      assert.match(text, /^Too many failed logins\. Try again in \d+ m \d\d s\.$/);
+      assert.equal(new URL(ap.url()).pathname, '/login');
     } finally {
       await anon.close();
     }

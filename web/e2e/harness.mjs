@@ -52,13 +52,16 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** startServer runs tinomail serve and returns a handle with its URL, keys and helpers. */
-export async function startServer() {
+/**
+ * startServer runs tinomail serve and returns a handle with its URL, keys and
+ * helpers; args are added to serve's flags (e.g. --zonemta-nodes).
+ */
+export async function startServer({ args = [] } = {}) {
   const bin = binary();
   const dataDir = mkdtempSync(join(tmpdir(), 'tinomail-web-data-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'], {
+  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -79,7 +82,7 @@ export async function startServer() {
     await sleep(100);
   }
   const cli = (args, input) =>
-    execFileSync(bin, [...args, '--data-dir', dataDir], { input, encoding: 'utf8' }).trim();
+    execFileSync(bin, [...args, '--data-dir', dataDir], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
   const ingestKey = cli(['apikey', 'create', '--name', 'web-e2e-ingest', '--scope', 'ingest']);
   const readKey = cli(['apikey', 'create', '--name', 'web-e2e-read', '--scope', 'read']);
 
@@ -145,59 +148,29 @@ export async function launch({ width = 1280, height = 900, theme = 'light' } = {
   return { context, close };
 }
 
-/**
- * authAvailable tells whether the server has the auth contract's endpoints
- * (the auth branch). Until it is merged there is no session to log in with.
- */
-export async function authAvailable(server) {
-  // GET /auth/me answers 401 without a session once auth exists, and the
-  // API's JSON 404 before; probing it costs no failed login attempt.
-  if (server.auth === undefined) {
-    const r = await fetch(server.url + '/api/v1/auth/me');
-    server.auth = r.status !== 404;
-  }
-  return server.auth;
-}
-
-/** createUser makes a dashboard user with the CLI (issue 5: password on stdin, never a flag). */
+/** createUser makes a dashboard user with the CLI: `tinomail user add` reads the password from stdin. */
 export function createUser(server, username, role, password) {
-  // The password twice, in case the command asks for a confirmation.
-  server.cli(['user', 'add', '--username', username, '--role', role], `${password}\n${password}\n`);
+  server.cli(['user', 'add', '--username', username, '--role', role], `${password}\n`);
 }
 
 /**
- * login is the one way tests get a dashboard session. With the auth
- * endpoints it logs in through the login form, as a person does. Without
- * them (before the auth branch is merged) it sends the read key on every
- * request of the browser context and answers /auth/me for the app, which is
- * the only part not served by the real binary; remove that branch once auth
- * is merged.
+ * login is the one way tests get a dashboard session: it creates the user
+ * once with the CLI and logs in through the login form, as a person does.
  */
-export async function login(server, context, page, { role = 'admin' } = {}) {
-  if (await authAvailable(server)) {
-    const username = `e2e-${role}`;
-    const password = `pw-${role}-correct-horse-battery`;
-    server.users ??= new Set();
-    if (!server.users.has(username)) {
-      createUser(server, username, role, password);
-      server.users.add(username);
-    }
-    await page.goto(server.url + '/login');
-    await page.fill('input[name=username]', username);
-    await page.fill('input[name=password]', password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return { real: true };
+export async function login(server, page, { role = 'admin' } = {}) {
+  const username = `e2e-${role}`;
+  const password = `pw-${role}-correct-horse-battery`;
+  server.users ??= new Set();
+  if (!server.users.has(username)) {
+    createUser(server, username, role, password);
+    server.users.add(username);
   }
-  await context.setExtraHTTPHeaders({ Authorization: 'Bearer ' + server.readKey });
-  await context.route('**/api/v1/auth/me', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({ user: { id: 0, username: 'read-key', role: 'viewer' }, csrfToken: '' }),
-    }),
-  );
-  return { real: false };
+  await page.goto(server.url + '/login');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return { username, password };
 }
 
 /** chartSeries reads what an ECharts instance draws: series names and data. */
@@ -209,7 +182,7 @@ export async function chartSeries(page, label) {
     if (!inst) return null;
     const opt = inst.getOption();
     return {
-      series: opt.series.map((s) => ({ name: s.name, type: s.type, data: s.data })),
+      series: opt.series.map((s) => ({ name: s.name, type: s.type, stack: s.stack ?? null, data: s.data })),
       xAxis: opt.xAxis?.[0]?.data ?? null,
     };
   }, label);

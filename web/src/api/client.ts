@@ -7,6 +7,8 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    /** retryAfter is the Retry-After header in seconds (429, 503), or null. */
+    public retryAfter: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -48,7 +50,8 @@ async function errorOf(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(res.status, code, message);
+  const ra = Number(res.headers.get('Retry-After'));
+  return new ApiError(res.status, code, message, res.headers.has('Retry-After') && Number.isFinite(ra) && ra >= 0 ? ra : null);
 }
 
 /** request sends a request and decodes the JSON answer (undefined for 204). */

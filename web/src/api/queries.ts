@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { get } from './client';
 import { useLocation } from '../router';
 import { filtersFromSearch, rangeFromSearch, rangeKey, rangeParams, type Filters, type TimeRange } from '../lib/timerange';
-import type { BounceAnalysis, DeliveryTime, MessageSize, SearchResult, Stats, Throughput, Trace } from './types';
+import type { BounceAnalysis, DeliveryTime, Inbound, MessageSize, QueueAnswer, SearchResult, Stats, Throughput, Trace } from './types';
 
 export const THROUGHPUT_MS = 30_000;
 export const QUEUE_MS = 10_000;
@@ -46,12 +46,16 @@ export function useBounceAnalysis(range: TimeRange, extra: Params) {
   return useApi<BounceAnalysis>('/email/bounce-analysis', { ...rangeParams(range), ...extra }, DELIVERY_MS);
 }
 
+export function useInbound(range: TimeRange) {
+  return useApi<Inbound>('/email/inbound', rangeParams(range), THROUGHPUT_MS);
+}
+
 export function useMessageSize(range: TimeRange, extra: Params) {
   return useApi<MessageSize>('/email/message-size', { ...rangeParams(range), ...extra }, DELIVERY_MS);
 }
 
 export function useQueue() {
-  return useApi<unknown>('/email/queue', {}, QUEUE_MS);
+  return useApi<QueueAnswer>('/email/queue', {}, QUEUE_MS);
 }
 
 export function useSearch(params: Params) {

@@ -84,6 +84,57 @@ export interface BounceAnalysis {
   byType: { type: EventType; count: number; percent: number }[];
   byCategory: { category: string; count: number; percent: number; hard: number; soft: number }[];
   byBounceType: { bounceType: string; count: number; percent: number }[];
+  topResponses: ResponseShare[];
+  byDomain: FailureShare[];
+  byMx: FailureShare[];
+  bySendingIp: FailureShare[];
+  byNode: FailureShare[];
+  deferred: { total: number; byCategory: { category: string; count: number; percent: number }[]; topResponses: ResponseShare[] };
+}
+
+/** FailureShare is one value's failures in bounce analysis; failureRate is of its events, in percent. */
+export interface FailureShare {
+  name: string;
+  failures: number;
+  bounced: number;
+  deferred: number;
+  rejected: number;
+  percent: number;
+  events: number;
+  failureRate: number;
+}
+
+/** ResponseShare is one normalized SMTP reply. */
+export interface ResponseShare {
+  response: string;
+  count: number;
+  percent: number;
+  bounced: number;
+  deferred: number;
+  rejected: number;
+}
+
+/** Inbound is GET /api/v1/email/inbound: mail the MX nodes received. */
+export interface Inbound {
+  from: string;
+  to: string;
+  step: string;
+  total: number;
+  buckets: string[];
+  counters: Record<'received' | 'delivered' | 'rejected' | 'deferred' | 'greylisted', number>;
+  trend: Series[];
+  spamActions: { value: string; count: number; percent: number }[];
+  spamActionTrend: Series[];
+  spamScores: { score: number; count: number }[];
+  spf: AuthCheck;
+  dkim: AuthCheck;
+  dmarc: AuthCheck;
+}
+
+export interface AuthCheck {
+  results: { value: string; count: number; percent: number }[];
+  passRate: number | null;
+  passRateTrend: (number | null)[];
 }
 
 export interface MessageSize {
@@ -211,4 +262,42 @@ export interface AuditEntry {
   target: string;
   detail: string;
   remoteAddr: string;
+}
+
+// GET /api/v1/email/queue (internal/zonemta/view.go).
+export interface QueueNodeAnswer {
+  name: string;
+  active: number;
+  deferred: number;
+  stale: boolean;
+  polledAt: string | null;
+  lastSuccess: string | null;
+  lastError: string;
+  lastErrorAt: string | null;
+  zones: { name: string; active: number; deferred: number }[];
+}
+
+export interface QueueAnswer {
+  time: string;
+  active: number;
+  deferred: number;
+  staleNodes: number;
+  nodeSourceError?: string;
+  nodes: QueueNodeAnswer[];
+  ageDistribution: { buckets: { label: string; count: number }[]; sampleSize: number; total: number; sampled: boolean };
+  oldest: {
+    node: string;
+    queueId: string;
+    zone: string;
+    type: 'queued' | 'deferred';
+    created: string;
+    ageSeconds: number;
+    recipientDomain: string;
+    lastResponse: string;
+    attempts: number;
+    nextAttempt: string | null;
+    stale: boolean;
+  } | null;
+  trend: { from: string; to: string; step: string; points: { time: string; active: number; deferred: number; nodes: number }[] };
+  deferredReasons: { from: string; to: string; total: number; reasons: { category: string; count: number; percent: number }[] } | null;
 }

@@ -15,6 +15,17 @@ describe('chart options', () => {
     ]);
   });
 
+  it('draws an overlay series as an unstacked dashed line over the stack', () => {
+    const o = stackedAreaOption(['2026-11-27T05:00:00Z'], '5m', [
+      { name: 'deferred', color: '#eab308', values: [3], total: 3 },
+      { name: 'greylisted', color: '#eab308', values: [2], total: 2, overlay: true },
+    ]) as AnyOpt;
+    expect(o.series.map((s: AnyOpt) => [s.name, s.stack, s.areaStyle === undefined, s.lineStyle.type])).toEqual([
+      ['deferred', 'total', false, undefined],
+      ['greylisted', undefined, true, 'dashed'],
+    ]);
+  });
+
   it('bands the gauge at 3 s and 10 s of its scale', () => {
     const o = gaugeOption('P95', 5070) as AnyOpt;
     const s = o.series[0];

@@ -7,7 +7,7 @@ import { gaugeMax, latencyColor, type StackSeries } from '../lib/shape';
 const GRID = { left: 56, right: 24, top: 36, bottom: 32 };
 const PALETTE = ['#2563eb', '#16a34a', '#eab308', '#dc2626', '#9333ea', '#0891b2', '#ea580c', '#db2777', '#65a30d', '#475569', '#a16207'];
 
-/** stackedAreaOption draws counts per bucket, one stacked area per series. */
+/** stackedAreaOption draws counts per bucket, one stacked area per series; overlay series are dashed lines over the stack. */
 export function stackedAreaOption(buckets: string[], step: string, series: StackSeries[]): EChartsOption {
   return {
     color: series.map((s) => s.color),
@@ -16,16 +16,20 @@ export function stackedAreaOption(buckets: string[], step: string, series: Stack
     grid: GRID,
     xAxis: { type: 'category', boundaryGap: false, data: buckets.map((b) => formatBucket(b, step)) },
     yAxis: { type: 'value', minInterval: 1, axisLabel: { formatter: (v: number) => formatCompact(v) } },
-    series: series.map((s) => ({
-      name: s.name,
-      type: 'line',
-      stack: 'total',
-      areaStyle: { opacity: 0.75 },
-      lineStyle: { width: 1 },
-      symbol: 'none',
-      itemStyle: { color: s.color },
-      data: s.values,
-    })),
+    series: series.map((s) =>
+      s.overlay
+        ? { name: s.name, type: 'line', lineStyle: { width: 2, type: 'dashed' }, symbol: 'none', itemStyle: { color: s.color }, data: s.values }
+        : {
+            name: s.name,
+            type: 'line',
+            stack: 'total',
+            areaStyle: { opacity: 0.75 },
+            lineStyle: { width: 1 },
+            symbol: 'none',
+            itemStyle: { color: s.color },
+            data: s.values,
+          },
+    ),
   };
 }
 

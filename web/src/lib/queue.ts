@@ -1,26 +1,26 @@
-// The Queue page reads GET /api/v1/email/queue, built in parallel with this
-// page (issue 6). Its issue names the content — total active/deferred, per
-// node with stale and last success, age distribution, oldest message,
-// deferred reasons, trend — but not the field names, so normalizeQueue
-// accepts the likely spellings and the page draws only what it finds.
-// When the endpoint lands, align the primary names here (one place).
+// The Queue page reads GET /api/v1/email/queue (internal/zonemta/view.go;
+// README "Queue view (ZoneMTA)"). normalizeQueue keeps the answer's field
+// names and only fills what may be null or missing (no node, an older
+// server) with empty values, so the page never breaks on a partial answer.
+import type { QueueAnswer, QueueNodeAnswer } from '../api/types';
 
-export interface QueueNode {
-  node: string;
-  active: number;
-  deferred: number;
-  stale: boolean;
-  lastSuccess: string | null;
-  error: string | null;
-}
+export type QueueNode = QueueNodeAnswer;
 
 export interface QueueView {
   active: number;
   deferred: number;
+  staleNodes: number;
+  nodeSourceError: string;
   nodes: QueueNode[];
+  /** ages are the six age buckets; sampled tells that only sampleSize of total deliveries were listed. */
   ages: { label: string; count: number }[];
-  oldest: { ageMs: number | null; toDomain: string; response: string; created: string | null } | null;
-  reasons: { name: string; count: number }[];
+  sampled: boolean;
+  sampleSize: number;
+  sampleTotal: number;
+  oldest: QueueAnswer['oldest'];
+  reasons: { category: string; count: number; percent: number }[];
+  reasonsTotal: number;
+  trendStep: string;
   trend: { time: string; active: number; deferred: number }[];
 }
 
@@ -29,84 +29,58 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-function pick(o: Obj, ...names: string[]): unknown {
-  for (const n of names) if (o[n] !== undefined) return o[n];
-  return undefined;
-}
-
-/** activeDeferred reads {active, deferred} given as numbers or as {rows}/{count} objects (ZoneMTA's counter shape). */
-function activeDeferred(o: Obj): { active: number; deferred: number } {
-  const read = (v: unknown) => (isObj(v) ? num(pick(v, 'rows', 'count', 'total')) : num(v));
-  return { active: read(pick(o, 'active', 'queued')), deferred: read(pick(o, 'deferred')) };
-}
-
-function ageMs(o: Obj): number | null {
-  const ms = pick(o, 'ageMs');
-  if (typeof ms === 'number') return ms;
-  const s = pick(o, 'ageSeconds', 'age');
-  if (typeof s === 'number') return s * 1000;
-  const created = str(pick(o, 'created', 'queuedAt', 'since'));
-  if (created) {
-    const t = Date.parse(created);
-    if (!Number.isNaN(t)) return Date.now() - t;
-  }
-  return null;
-}
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** normalizeQueue turns the endpoint's answer into what the Queue page draws. */
 export function normalizeQueue(raw: unknown): QueueView {
   const r = isObj(raw) ? raw : {};
-  const totalObj = pick(r, 'total', 'totals');
-  const total = isObj(totalObj) ? activeDeferred(totalObj) : activeDeferred(r);
-
-  const nodesRaw = pick(r, 'nodes', 'byNode');
-  const nodes: QueueNode[] = (Array.isArray(nodesRaw) ? nodesRaw : []).filter(isObj).map((n) => {
-    const ad = activeDeferred(isObj(n.counts) ? n.counts : n);
-    const err = pick(n, 'error', 'lastError');
-    return {
-      node: str(pick(n, 'node', 'name', 'id')) || '(unnamed)',
-      active: ad.active,
-      deferred: ad.deferred,
-      stale: Boolean(pick(n, 'stale')),
-      lastSuccess: str(pick(n, 'lastSuccess', 'lastSuccessAt', 'updatedAt')) || null,
-      error: typeof err === 'string' && err ? err : null,
-    };
-  });
-  if (!isObj(totalObj) && nodes.length > 0 && total.active === 0 && total.deferred === 0) {
-    for (const n of nodes) {
-      total.active += n.active;
-      total.deferred += n.deferred;
-    }
-  }
-
-  const agesRaw = pick(r, 'ageDistribution', 'ages', 'age');
-  const ages = (Array.isArray(agesRaw) ? agesRaw : []).filter(isObj).map((a) => ({
-    label: str(pick(a, 'label', 'bucket', 'name')),
-    count: num(pick(a, 'count', 'value')),
+  const nodes: QueueNode[] = objs(r.nodes).map((n) => ({
+    name: str(n.name) || '(unnamed)',
+    active: num(n.active),
+    deferred: num(n.deferred),
+    stale: n.stale === true,
+    polledAt: strOrNull(n.polledAt),
+    lastSuccess: strOrNull(n.lastSuccess),
+    lastError: str(n.lastError),
+    lastErrorAt: strOrNull(n.lastErrorAt),
+    zones: objs(n.zones).map((z) => ({ name: str(z.name), active: num(z.active), deferred: num(z.deferred) })),
   }));
+  const ad = isObj(r.ageDistribution) ? r.ageDistribution : {};
+  const o = isObj(r.oldest) ? r.oldest : null;
+  const dr = isObj(r.deferredReasons) ? r.deferredReasons : {};
+  const trend = isObj(r.trend) ? r.trend : {};
+  return {
+    active: num(r.active),
+    deferred: num(r.deferred),
+    staleNodes: num(r.staleNodes),
+    nodeSourceError: str(r.nodeSourceError),
+    nodes,
+    ages: objs(ad.buckets).map((b) => ({ label: str(b.label), count: num(b.count) })),
+    sampled: ad.sampled === true,
+    sampleSize: num(ad.sampleSize),
+    sampleTotal: num(ad.total),
+    oldest: o && {
+      node: str(o.node),
+      queueId: str(o.queueId),
+      zone: str(o.zone),
+      type: o.type === 'deferred' ? 'deferred' : 'queued',
+      created: str(o.created),
+      ageSeconds: num(o.ageSeconds),
+      recipientDomain: str(o.recipientDomain),
+      lastResponse: str(o.lastResponse),
+      attempts: num(o.attempts),
+      nextAttempt: strOrNull(o.nextAttempt),
+      stale: o.stale === true,
+    },
+    reasons: objs(dr.reasons).map((x) => ({ category: str(x.category) || '(uncategorized)', count: num(x.count), percent: num(x.percent) })),
+    reasonsTotal: num(dr.total),
+    trendStep: str(trend.step) || '5m',
+    trend: objs(trend.points).map((p) => ({ time: str(p.time), active: num(p.active), deferred: num(p.deferred) })),
+  };
+}
 
-  const oldestRaw = pick(r, 'oldest', 'oldestMessage');
-  const oldest = isObj(oldestRaw)
-    ? {
-        ageMs: ageMs(oldestRaw),
-        toDomain: str(pick(oldestRaw, 'toDomain', 'recipientDomain', 'domain')),
-        response: str(pick(oldestRaw, 'lastResponse', 'response')),
-        created: str(pick(oldestRaw, 'created', 'queuedAt')) || null,
-      }
-    : null;
-
-  const reasonsRaw = pick(r, 'deferredReasons', 'reasons');
-  const reasons = (Array.isArray(reasonsRaw) ? reasonsRaw : []).filter(isObj).map((x) => ({
-    name: str(pick(x, 'category', 'reason', 'name', 'label')) || '(unknown)',
-    count: num(pick(x, 'count', 'value')),
-  }));
-
-  const trendRaw = pick(r, 'trend', 'samples', 'history');
-  const trend = (Array.isArray(trendRaw) ? trendRaw : []).filter(isObj).map((p) => ({
-    time: str(pick(p, 'time', 'at', 'bucket')),
-    ...activeDeferred(p),
-  }));
-
-  return { ...total, nodes, ages, oldest, reasons, trend };
+/** hasQueued tells whether any delivery is counted in the age buckets. */
+export function hasQueued(v: QueueView): boolean {
+  return v.ages.some((a) => a.count > 0);
 }

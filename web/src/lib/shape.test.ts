@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addFrame, bucketSeconds, countersFromStats, frameTotal, gaugeMax, latencyColor, latencyLevel, RateWindow, stackedByType } from './shape';
-import type { Stats, Throughput } from '../api/types';
+import type { Inbound, Stats, Throughput } from '../api/types';
 
 function stats(counts: Partial<Record<string, number>>): Stats {
   const c = { sent: 0, delivered: 0, deferred: 0, bounced: 0, rejected: 0, received: 0, ...counts };
@@ -8,13 +8,20 @@ function stats(counts: Partial<Record<string, number>>): Stats {
   return { from: '', to: '', step: '5m', by: '', sort: 'total', totalRows: 1, rows: [row], totals: row } as Stats;
 }
 
-describe('counters', () => {
-  const base = countersFromStats(stats({ sent: 1, delivered: 10, bounced: 2, deferred: 3, rejected: 4 }), stats({ received: 20, delivered: 5, rejected: 6, deferred: 7 }));
+function inbound(counters: Inbound['counters']): Inbound {
+  return { counters } as Inbound;
+}
 
-  it('reads both directions; inbound deferrals are greylisting', () => {
+describe('counters', () => {
+  const base = countersFromStats(
+    stats({ sent: 1, delivered: 10, bounced: 2, deferred: 3, rejected: 4 }),
+    inbound({ received: 20, delivered: 5, rejected: 6, deferred: 7, greylisted: 2 }),
+  );
+
+  it('reads outbound from stats and inbound from /email/inbound, greylisted included', () => {
     expect(base).toEqual({
       outbound: { sent: 1, delivered: 10, bounced: 2, deferred: 3, rejected: 4 },
-      inbound: { received: 20, delivered: 5, rejected: 6, greylisted: 7 },
+      inbound: { received: 20, delivered: 5, rejected: 6, deferred: 7, greylisted: 2 },
     });
   });
 
@@ -24,7 +31,8 @@ describe('counters', () => {
     expect(next.outbound.delivered).toBe(13);
     expect(next.outbound.bounced).toBe(3);
     expect(next.inbound.received).toBe(21);
-    expect(next.inbound.greylisted).toBe(8);
+    expect(next.inbound.deferred).toBe(8);
+    expect(next.inbound.greylisted).toBe(2); // not in a live frame: follows the refresh
     expect(base.outbound.delivered).toBe(10);
     expect(frameTotal(f)).toBe(6);
     expect(frameTotal(f, 'inbound')).toBe(2);

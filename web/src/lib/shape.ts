@@ -1,6 +1,6 @@
 // Data shaping: API answers in, what the panels draw out. Pure functions,
 // unit tested in shape.test.ts.
-import type { Direction, EventType, LiveFrame, Stats, Throughput } from '../api/types';
+import type { Direction, EventType, Inbound, LiveFrame, Series, Stats } from '../api/types';
 
 /** Colours of event types, the same on every chart (issue 7: delivered green, deferred yellow, bounced red, rejected dark red). */
 export const TYPE_COLORS: Record<string, string> = {
@@ -14,7 +14,7 @@ export const TYPE_COLORS: Record<string, string> = {
 };
 
 export const OUTBOUND_COUNTERS = ['sent', 'delivered', 'bounced', 'deferred', 'rejected'] as const;
-export const INBOUND_COUNTERS = ['received', 'delivered', 'rejected', 'greylisted'] as const;
+export const INBOUND_COUNTERS = ['received', 'delivered', 'rejected', 'deferred', 'greylisted'] as const;
 export type OutboundCounter = (typeof OUTBOUND_COUNTERS)[number];
 export type InboundCounter = (typeof INBOUND_COUNTERS)[number];
 
@@ -24,27 +24,26 @@ export interface Counters {
 }
 
 /**
- * inboundCounterOf maps an inbound event type to its counter. Greylisting
- * answers 451: an inbound temporary refusal, stored as an inbound deferral.
+ * inboundCounterOf maps an inbound event type to its live counter.
+ * Greylisted counts events whose spamAction is greylist (/email/inbound),
+ * which a live frame does not carry: it follows the 30 s refresh, and a
+ * greylisting counts live as the deferral it is stored as.
  */
 export function inboundCounterOf(t: EventType): InboundCounter | null {
   switch (t) {
     case 'received':
-      return 'received';
     case 'delivered':
-      return 'delivered';
     case 'rejected':
-      return 'rejected';
     case 'deferred':
-      return 'greylisted';
+      return t;
   }
   return null;
 }
 
-/** countersFromStats builds the counters from /email/stats of each direction. */
-export function countersFromStats(outbound: Stats, inbound: Stats): Counters {
+/** countersFromStats builds the counters from /email/stats (outbound) and /email/inbound. */
+export function countersFromStats(outbound: Stats, inbound: Inbound): Counters {
   const o = outbound.totals.counts;
-  const i = inbound.totals.counts;
+  const i = inbound.counters;
   return {
     outbound: {
       sent: o.sent ?? 0,
@@ -57,7 +56,8 @@ export function countersFromStats(outbound: Stats, inbound: Stats): Counters {
       received: i.received ?? 0,
       delivered: i.delivered ?? 0,
       rejected: i.rejected ?? 0,
-      greylisted: i.deferred ?? 0,
+      deferred: i.deferred ?? 0,
+      greylisted: i.greylisted ?? 0,
     },
   };
 }
@@ -114,6 +114,8 @@ export interface StackSeries {
   color: string;
   values: number[];
   total: number;
+  /** overlay draws a line over the stack instead of a stacked area (a subset of the others, e.g. greylisted). */
+  overlay?: boolean;
 }
 
 /**
@@ -121,15 +123,19 @@ export interface StackSeries {
  * in the order given, with zeros for types that had no events, and with
  * display names (e.g. inbound deferred shows as greylisted).
  */
-export function stackedByType(t: Throughput, order: { type: EventType; label: string }[]): StackSeries[] {
+export function stackedByType(
+  t: { buckets: string[]; series: Series[] },
+  order: { type: string; label: string; overlay?: boolean }[],
+): StackSeries[] {
   const byName = new Map(t.series.map((s) => [s.name, s]));
-  return order.map(({ type, label }) => {
+  return order.map(({ type, label, overlay }) => {
     const s = byName.get(type);
     return {
       name: label,
       color: TYPE_COLORS[label] ?? TYPE_COLORS[type] ?? '#888',
       values: s ? s.values : t.buckets.map(() => 0),
       total: s ? s.total : 0,
+      ...(overlay ? { overlay } : {}),
     };
   });
 }
@@ -162,9 +168,4 @@ export function gaugeMax(ms: number | null): number {
   const steps = [15_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
   for (const s of steps) if (ms == null || ms <= s) return s;
   return Math.ceil((ms ?? 0) / 3_600_000) * 3_600_000;
-}
-
-/** statsRatesPercent turns a stats row's 0–1 rates into percentages. */
-export function ratePercent(r: number): number {
-  return Math.round(r * 10000) / 100;
 }

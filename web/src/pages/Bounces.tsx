@@ -1,13 +1,15 @@
-// Bounces: failure types and categories with percentages, failures by
-// destination domain, sending IP and node, and message sizes.
+// Bounces: failure types and categories with percentages, the top failure
+// replies, outbound failures by destination domain, MX host, sending IP and
+// node (all from /email/bounce-analysis), and message sizes.
 import { useMemo } from 'react';
-import { useBounceAnalysis, useMessageSize, useStats, useView } from '../api/queries';
+import { useBounceAnalysis, useMessageSize, useView } from '../api/queries';
 import { Panel } from '../components/Panel';
 import { Chart } from '../charts/Chart';
 import { barOption, pieOption, trendOption } from '../charts/options';
 import { formatBytes, formatInt, formatPercent } from '../lib/format';
-import { ratePercent, TYPE_COLORS } from '../lib/shape';
+import { TYPE_COLORS } from '../lib/shape';
 import type { TimeRange } from '../lib/timerange';
+import type { FailureShare } from '../api/types';
 
 export function BouncesPage() {
   const { range } = useView();
@@ -75,39 +77,84 @@ export function BouncesPage() {
           </>
         )}
       </Panel>
-      <FailuresBy range={range} by="to_domain" title="By destination domain" />
-      <FailuresBy range={range} by="sending_ip" title="By sending IP" />
-      <FailuresBy range={range} by="mta_node" title="By MTA node" />
+      <Panel title="Top failure responses" id="bounce-responses" className="span-2" loading={ba.isPending} error={ba.error} empty={empty || d?.topResponses.length === 0}>
+        {d && (
+          <table className="table compact" data-table="bounce-responses">
+            <thead>
+              <tr>
+                <th>SMTP reply (normalized)</th>
+                <th className="num">Count</th>
+                <th className="num">Share</th>
+                <th className="num">Bounced</th>
+                <th className="num">Deferred</th>
+                <th className="num">Rejected</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.topResponses.map((r) => (
+                <tr key={r.response}>
+                  <td>
+                    <code className="reply">{r.response}</code>
+                  </td>
+                  <td className="num">{formatInt(r.count)}</td>
+                  <td className="num">{formatPercent(r.percent, 2)}</td>
+                  <td className="num">{formatInt(r.bounced)}</td>
+                  <td className="num">{formatInt(r.deferred)}</td>
+                  <td className="num">{formatInt(r.rejected)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+      <OutboundBreakdowns range={range} />
       <MessageSizePanel range={range} />
     </div>
   );
 }
 
-function FailuresBy({ range, by, title }: { range: TimeRange; by: string; title: string }) {
-  const q = useStats(range, { by, direction: 'outbound', sort: 'bounced', limit: 10 });
-  const rows = q.data?.rows.filter((r) => r.counts.bounced + r.counts.deferred + r.counts.rejected > 0) ?? [];
+const BREAKDOWNS: { key: 'byDomain' | 'byMx' | 'bySendingIp' | 'byNode'; id: string; title: string; column: string }[] = [
+  { key: 'byDomain', id: 'to_domain', title: 'By destination domain', column: 'Domain' },
+  { key: 'byMx', id: 'mx_host', title: 'By MX host', column: 'MX host' },
+  { key: 'bySendingIp', id: 'sending_ip', title: 'By sending IP', column: 'IP' },
+  { key: 'byNode', id: 'mta_node', title: 'By MTA node', column: 'Node' },
+];
+
+/** OutboundBreakdowns are the outbound failures by domain, MX, IP and node, from one bounce-analysis answer. */
+function OutboundBreakdowns({ range }: { range: TimeRange }) {
+  const q = useBounceAnalysis(range, { direction: 'outbound' });
   return (
-    <Panel title={title} id={'failures-' + by} loading={q.isPending} error={q.error} empty={rows.length === 0} emptyText="No outbound failures in this time range.">
-      <table className="table compact" data-table={'failures-' + by}>
+    <>
+      {BREAKDOWNS.map((b) => (
+        <FailureTable key={b.key} id={b.id} title={b.title} column={b.column} rows={q.data?.[b.key]} loading={q.isPending} error={q.error} />
+      ))}
+    </>
+  );
+}
+
+function FailureTable({ id, title, column, rows, loading, error }: { id: string; title: string; column: string; rows?: FailureShare[]; loading: boolean; error: unknown }) {
+  return (
+    <Panel title={title} id={'failures-' + id} loading={loading} error={error} empty={rows?.length === 0} emptyText="No outbound failures in this time range.">
+      <table className="table compact" data-table={'failures-' + id}>
         <thead>
           <tr>
-            <th>{by === 'to_domain' ? 'Domain' : by === 'sending_ip' ? 'IP' : 'Node'}</th>
-            <th className="num">Events</th>
+            <th>{column}</th>
+            <th className="num">Failures</th>
             <th className="num">Bounced</th>
-            <th className="num">Bounce rate</th>
             <th className="num">Deferred</th>
             <th className="num">Rejected</th>
+            <th className="num" title="failures as a share of all its outbound events">Failure rate</th>
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => (
-            <tr key={r.key}>
-              <td>{r.key}</td>
-              <td className="num">{formatInt(r.total)}</td>
-              <td className="num">{formatInt(r.counts.bounced)}</td>
-              <td className="num">{formatPercent(ratePercent(r.bounceRate), 2)}</td>
-              <td className="num">{formatInt(r.counts.deferred)}</td>
-              <td className="num">{formatInt(r.counts.rejected)}</td>
+          {rows?.map((r) => (
+            <tr key={r.name}>
+              <td>{r.name}</td>
+              <td className="num">{formatInt(r.failures)}</td>
+              <td className="num">{formatInt(r.bounced)}</td>
+              <td className="num">{formatInt(r.deferred)}</td>
+              <td className="num">{formatInt(r.rejected)}</td>
+              <td className="num">{formatPercent(r.failureRate, 2)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,7 +1,9 @@
 // Email Flow: counters for the range (live), throughput stacked areas, the
 // live emails-per-second sparkline and outbound traffic per MTA node.
+// Outbound figures come from /email/stats and /email/throughput, inbound
+// ones from /email/inbound (which also counts greylisting, by spam action).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useStats, useThroughput, useView } from '../api/queries';
+import { useInbound, useStats, useThroughput, useView } from '../api/queries';
 import { Panel } from '../components/Panel';
 import { CountUp } from '../components/CountUp';
 import { Chart } from '../charts/Chart';
@@ -19,6 +21,7 @@ import {
 } from '../lib/shape';
 import { useLiveFrames } from '../live';
 import type { LiveFrame } from '../api/types';
+import { formatInt, formatPercent } from '../lib/format';
 
 const OUT_ORDER = [
   { type: 'delivered', label: 'delivered' },
@@ -27,20 +30,22 @@ const OUT_ORDER = [
   { type: 'rejected', label: 'rejected' },
 ] as const;
 
+// Greylisted is a part of the others (mostly of deferred): a line over the stack.
 const IN_ORDER = [
   { type: 'received', label: 'received' },
   { type: 'delivered', label: 'delivered' },
-  { type: 'deferred', label: 'greylisted' },
+  { type: 'deferred', label: 'deferred' },
   { type: 'rejected', label: 'rejected' },
-] as const;
+  { type: 'greylisted', label: 'greylisted', overlay: true },
+];
 
 export function EmailFlowPage() {
   return (
     <div className="page grid">
       <CountersPanel />
       <SparklinePanel />
-      <ThroughputPanel direction="outbound" />
-      <ThroughputPanel direction="inbound" />
+      <ThroughputPanel />
+      <InboundPanel />
       <ByNodePanel />
     </div>
   );
@@ -49,7 +54,7 @@ export function EmailFlowPage() {
 function CountersPanel() {
   const { range } = useView();
   const out = useStats(range, { direction: 'outbound' });
-  const inb = useStats(range, { direction: 'inbound' });
+  const inb = useInbound(range);
   const base = useMemo(() => (out.data && inb.data ? countersFromStats(out.data, inb.data) : null), [out.data, inb.data]);
   const [counters, setCounters] = useState<Counters | null>(null);
   // A custom window that ends in the past does not grow with live traffic.
@@ -117,16 +122,45 @@ function SparklinePanel() {
   );
 }
 
-function ThroughputPanel({ direction }: { direction: 'outbound' | 'inbound' }) {
+function ThroughputPanel() {
   const { range } = useView();
-  const q = useThroughput(range, { direction });
-  const order = direction === 'outbound' ? OUT_ORDER : IN_ORDER;
-  const series = useMemo(() => (q.data ? stackedByType(q.data, [...order]) : []), [q.data, order]);
+  const q = useThroughput(range, { direction: 'outbound' });
+  const series = useMemo(() => (q.data ? stackedByType(q.data, [...OUT_ORDER]) : []), [q.data]);
   const option = useMemo(() => (q.data ? stackedAreaOption(q.data.buckets, q.data.step, series) : null), [q.data, series]);
-  const title = direction === 'outbound' ? 'Outbound throughput' : 'Inbound throughput';
   return (
-    <Panel title={title} id={`throughput-${direction}`} loading={q.isPending} error={q.error} empty={series.every((s) => s.total === 0)}>
-      {option && <Chart option={option} label={title} />}
+    <Panel title="Outbound throughput" id="throughput-outbound" loading={q.isPending} error={q.error} empty={series.every((s) => s.total === 0)}>
+      {option && <Chart option={option} label="Outbound throughput" />}
+    </Panel>
+  );
+}
+
+function InboundPanel() {
+  const { range } = useView();
+  const q = useInbound(range);
+  const d = q.data;
+  const series = useMemo(() => (d ? stackedByType({ buckets: d.buckets, series: d.trend }, IN_ORDER) : []), [d]);
+  const option = useMemo(() => (d ? stackedAreaOption(d.buckets, d.step, series) : null), [d, series]);
+  return (
+    <Panel title="Inbound throughput" id="throughput-inbound" loading={q.isPending} error={q.error} empty={d?.total === 0}>
+      {option && d && (
+        <>
+          <Chart option={option} label="Inbound throughput" />
+          <p className="kpis" data-kpi="inbound-auth">
+            {(['spf', 'dkim', 'dmarc'] as const).map((c) => (
+              <span key={c} data-check={c} data-pass-rate={d[c].passRate ?? ''}>
+                {c.toUpperCase()} pass {formatPercent(d[c].passRate, 2)}
+              </span>
+            ))}
+            {d.spamActions
+              .filter((a) => a.count > 0)
+              .map((a) => (
+                <span key={a.value} data-spam-action={a.value}>
+                  spam {a.value} {formatInt(a.count)}
+                </span>
+              ))}
+          </p>
+        </>
+      )}
     </Panel>
   );
 }

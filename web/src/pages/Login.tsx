@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useAuth } from '../auth';
 import { ApiError } from '../api/client';
+import { formatDuration } from '../lib/format';
 
 export function LoginPage() {
   const { login } = useAuth();
@@ -18,7 +19,8 @@ export function LoginPage() {
       await login(username, password);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('Invalid username or password.');
-      else if (err instanceof ApiError && err.status === 429) setError('Too many attempts. Wait a minute and try again.');
+      else if (err instanceof ApiError && err.status === 429)
+        setError(`Too many failed logins. Try again ${err.retryAfter != null ? `in ${formatDuration(err.retryAfter * 1000)}` : 'later'}.`);
       else setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);

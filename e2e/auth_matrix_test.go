@@ -117,6 +117,7 @@ var authMatrix = []matrixRow{
 	{"GET /api/v1/email/events", fixed("/api/v1/email/events?range=1h", ""), read200},
 	{"GET /api/v1/email/events/export", fixed("/api/v1/email/events/export?range=1h&format=ndjson", ""), read200},
 	{"GET /api/v1/email/inbound", fixed("/api/v1/email/inbound?range=1h", ""), read200},
+	{"GET /api/v1/sources", fixed("/api/v1/sources", ""), read200},
 	{"GET /api/v1/email/queue", fixed("/api/v1/email/queue?range=1h", ""), read200},
 	{"GET /api/v1/email/trace/{id}", fixed("/api/v1/email/trace/"+url.PathEscape("<matrix-seed@x>"), ""), read200},
 	{"GET /api/v1/live", fixed("/api/v1/live", ""), read200},

@@ -76,6 +76,9 @@ func TestCLIErrors(t *testing.T) {
 		{"bad size", nil, []string{"serve", "--max-body", "lots"}, 2, "want a size"},
 		{"replicas without cluster", nil, []string{"serve", "--queue-replicas", "3"}, 2, "--queue-replicas above 1 needs --nats-url"},
 		{"bad retention", nil, []string{"serve", "--retention-events", "a while"}, 2, "want a period"},
+		{"silent-after too short", nil, []string{"serve", "--silent-after", "500ms"}, 2, "--silent-after must be between 1s and 168h, not 500ms"},
+		{"silent-after too long", []string{"TINOMAIL_SILENT_AFTER=169h"}, []string{"serve"}, 2, "--silent-after must be between 1s and 168h, not 169h0m0s"},
+		{"silent-after not a duration", nil, []string{"serve", "--silent-after", "soon"}, 2, "invalid value"},
 		{"bad database url", nil, []string{"serve", "--data-dir", dir, "--database-url", "mysql://root:secret@db/x"}, 1, `want postgres://… or postgresql://…, got "mysql://root:***@db/x"`},
 		{"simulate without key", nil, []string{"simulate"}, 2, "--api-key is required"},
 		{"simulate bad batch", nil, []string{"simulate", "--api-key", "k", "--batch", "0"}, 2, "--batch must be between"},
@@ -97,7 +100,7 @@ func TestServeHelpDocumentsEveryOption(t *testing.T) {
 	}
 	for _, opt := range []string{"--listen", "--data-dir", "--nats-url", "--nats-listen", "--queue-max-bytes", "--min-free-disk", "--zonemta-nodes", "--zonemta-interval", "--queue-replicas", "--database-url", "--batch-size",
 		"--batch-wait", "--max-body", "--max-events", "--rate-limit", "--rate-burst", "--bounce-rules", "--demo", "--demo-rate",
-		"--log-level", "--log-format", "--shutdown-timeout", "--retention-events", "--retention-5m", "--retention-1h", "--retention-1d", "--tls-cert", "--tls-key", "--trusted-proxies", "--session-idle-timeout", "--session-lifetime", "TINOMAIL_DATA_DIR", "127.0.0.1:8080", "./data"} {
+		"--log-level", "--log-format", "--shutdown-timeout", "--retention-events", "--retention-5m", "--retention-1h", "--retention-1d", "--tls-cert", "--tls-key", "--trusted-proxies", "--session-idle-timeout", "--session-lifetime", "--silent-after", "TINOMAIL_SILENT_AFTER", "TINOMAIL_DATA_DIR", "127.0.0.1:8080", "./data"} {
 		if !strings.Contains(stderr, opt) {
 			t.Errorf("serve --help does not mention %s", opt)
 		}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 	"testing"
@@ -108,6 +109,16 @@ func TestIngestToQuery(t *testing.T) {
 	}
 	if nodes["mta-01"] != 10 || nodes["mta-02"] != 10 || nodes["mta-03"] != 10 {
 		t.Errorf("delivered by node = %v", nodes)
+	}
+	// Mailbox providers of the outbound events: the received ones have none.
+	var byProvider query.StatsResult
+	getJSON(t, s.url("/api/v1/email/stats?range=24h&by=provider"), readKey, &byProvider)
+	providers := map[string]int64{}
+	for _, r := range byProvider.Rows {
+		providers[r.Key] = r.Total
+	}
+	if want := map[string]int64{"google": 30, "yahoo": 5, "microsoft": 4, "other": 2, "(unknown)": 1}; !maps.Equal(providers, want) {
+		t.Errorf("events by provider = %v, want %v", providers, want)
 	}
 
 	var tp query.ThroughputResult

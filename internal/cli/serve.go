@@ -27,6 +27,7 @@ import (
 	"github.com/tinomail/tinomail/internal/query"
 	"github.com/tinomail/tinomail/internal/queue"
 	"github.com/tinomail/tinomail/internal/retention"
+	"github.com/tinomail/tinomail/internal/source"
 	"github.com/tinomail/tinomail/internal/store"
 )
 
@@ -52,6 +53,7 @@ type serveOptions struct {
 	demoRate            float64
 	logLevel, logFormat string
 	shutdownTimeout     time.Duration
+	silentAfter         time.Duration
 	retentionEvents     config.Age
 	retention5m         config.Age
 	retention1h         config.Age
@@ -89,6 +91,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.retention1h, "retention-1h", "how long hourly rollups are kept; 0: forever")
 	fs.Var(&o.retention1d, "retention-1d", "how long daily rollups are kept; 0: forever")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests and the batch in flight")
+	fs.DurationVar(&o.silentAfter, "silent-after", source.DefaultSilentAfter, "a node or API key that sends is reported silent in /api/v1/sources after this long without a stored event (1s to 168h)")
 	o.zonemta.flags(fs)
 	o.auth.flags(fs)
 }
@@ -117,6 +120,8 @@ func (o *serveOptions) validate() error {
 		return errors.New("--queue-replicas above 1 needs --nats-url: the embedded server is a single node")
 	case o.shutdownTimeout <= 0:
 		return errors.New("--shutdown-timeout must be positive")
+	case o.silentAfter < time.Second || o.silentAfter > 7*24*time.Hour:
+		return fmt.Errorf("--silent-after must be between 1s and 168h, not %s", o.silentAfter)
 	}
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return fmt.Errorf("--listen %q: want host:port", o.listen)
@@ -206,9 +211,12 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 
 	keys := auth.NewKeys(st).WithLog(log)
 	disk := diskguard.New(o.dataDir, uint64(o.minFreeDisk), log)
+	rejections := source.NewRejections(st, log)
 	handler := httpapi.New(httpapi.Deps{
 		Ingest: ingest.New(ingest.Config{MaxBodyBytes: int64(o.maxBody), MaxEvents: o.maxEvents,
-			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier, Disk: disk}, keys, q, log, reg),
+			RateLimit: o.rateLimit, RateBurst: o.rateBurst, Classifier: classifier, Disk: disk,
+			Rejections: rejections}, keys, q, log, reg),
+		Sources: &source.Report{Store: st, SilentAfter: o.silentAfter},
 		Query:   &query.Service{Store: st},
 		Keys:    keys,
 		Hub:     hub,
@@ -236,6 +244,8 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	go retention.RunWith(ctx, st, retention.FromSettings(st, o.retention(), log), time.Minute, time.Hour, log)
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.Run(writerCtx) }()
+	rejectionsDone := make(chan struct{})
+	go func() { rejections.Run(writerCtx, source.DefaultFlushInterval); close(rejectionsDone) }()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- o.auth.serve(srv, ln) }()
 	log.Info("tinomail serving", "listen", ln.Addr().String(), "data_dir", o.dataDir,
@@ -262,10 +272,11 @@ func runServer(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
-	stopWriter()
+	stopWriter() // also flushes the rejected counts of the requests served
 	if err := <-writerDone; err != nil {
 		log.Error("writer", "err", err)
 	}
+	<-rejectionsDone
 	log.Info("stopped")
 	return failure
 }

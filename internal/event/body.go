@@ -24,6 +24,9 @@ type Decoded struct {
 	Events []Event
 	Errors []FieldError
 	Total  int // events in the body, valid or not
+	// RejectedByNode counts the invalid events per mtaNode they named,
+	// when that field could be read; nil when every event was valid.
+	RejectedByNode map[string]int
 }
 
 // DecodeBody accepts a single JSON object, a JSON array of objects, or NDJSON
@@ -55,8 +58,14 @@ func DecodeBody(body []byte, maxEvents int, now time.Time) (Decoded, error) {
 	}
 	d := Decoded{Total: len(items), Events: make([]Event, 0, len(items))}
 	for i, raw := range items {
-		e, errs := Parse(raw, now)
+		e, errs, node := parse(raw, now)
 		if errs != nil {
+			if node != "" {
+				if d.RejectedByNode == nil {
+					d.RejectedByNode = map[string]int{}
+				}
+				d.RejectedByNode[node]++
+			}
 			for _, fe := range errs {
 				fe.Index = i
 				d.Errors = append(d.Errors, fe)

@@ -30,29 +30,36 @@ func (e FieldError) Error() string {
 // how far in the future the event time may lie. On failure it returns every
 // field error found, not just the first, with Index left zero for the caller.
 func Parse(raw []byte, now time.Time) (Event, []FieldError) {
+	e, errs, _ := parse(raw, now)
+	return e, errs
+}
+
+// parse is Parse that also returns, for an invalid event, the mtaNode it
+// named when that field itself was fine: ingest counts refusals per node.
+func parse(raw []byte, now time.Time) (Event, []FieldError, string) {
 	raw = trimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		return Event{}, []FieldError{{Message: "event must be a JSON object"}}
+		return Event{}, []FieldError{{Message: "event must be a JSON object"}}, ""
 	}
 	if !utf8.Valid(raw) {
 		// encoding/json would quietly turn the bad bytes into U+FFFD: the
 		// sender has an encoding bug worth hearing about.
-		return Event{}, []FieldError{{Message: "invalid UTF-8: send text as UTF-8"}}
+		return Event{}, []FieldError{{Message: "invalid UTF-8: send text as UTF-8"}}, ""
 	}
 	var w wireEvent
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return Event{}, []FieldError{{Message: "invalid JSON: " + jsonErrorText(err)}}
+		return Event{}, []FieldError{{Message: "invalid JSON: " + jsonErrorText(err)}}, ""
 	}
 	if k := duplicateKey(raw); k != "" {
-		return Event{}, []FieldError{{Field: k, Message: "appears more than once; send each field once"}}
+		return Event{}, []FieldError{{Field: k, Message: "appears more than once; send each field once"}}, ""
 	}
 	v := validator{now: now}
 	e := v.build(&w)
 	if len(v.errs) > 0 {
-		return Event{}, v.errs
+		return Event{}, v.errs, e.MTANode
 	}
 	Normalize(&e)
-	return e, nil
+	return e, nil, ""
 }
 
 type validator struct {

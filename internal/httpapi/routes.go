@@ -10,6 +10,7 @@ import (
 	"github.com/tinomail/tinomail/internal/auth"
 	"github.com/tinomail/tinomail/internal/live"
 	"github.com/tinomail/tinomail/internal/query"
+	"github.com/tinomail/tinomail/internal/source"
 	"github.com/tinomail/tinomail/internal/webui"
 	"github.com/tinomail/tinomail/internal/zonemta"
 )
@@ -26,6 +27,8 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
 	Auth  AuthDeps // dashboard sessions and the admin API
+	// Sources answers /api/v1/sources: is every node and key reporting.
+	Sources *source.Report
 }
 
 // New returns the handler of the whole API.
@@ -46,6 +49,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/email/events/export", a.handle(a.exportEvents))
 	mux.Handle("GET /api/v1/email/inbound", a.read(a.inbound))
 	mux.Handle("GET /api/v1/live", a.readStream(d.Hub))
+	mux.Handle("GET /api/v1/sources", a.read(a.sources))
 
 	mux.Handle("POST /api/v1/auth/login", a.handle(a.login))
 	mux.Handle("POST /api/v1/auth/logout", a.handle(a.logout))

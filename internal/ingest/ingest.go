@@ -33,6 +33,11 @@ type Config struct {
 	// Disk, when set, refuses new events while the data dir is short of
 	// space (see internal/diskguard).
 	Disk interface{ Check() error }
+	// Rejections, when set, counts the events validation refused per API
+	// key and node, for /api/v1/sources (see internal/source).
+	Rejections interface {
+		Rejected(keyID int64, byNode map[string]int, total int)
+	}
 }
 
 // Defaults of Config.
@@ -42,9 +47,10 @@ const (
 	DefaultRateLimit    = 100000
 )
 
-// Publisher is the queue, as ingest sees it.
+// Publisher is the queue, as ingest sees it. The key id travels with the
+// events so the writer can count them per key.
 type Publisher interface {
-	Publish(ctx context.Context, events []event.Event) error
+	PublishFrom(ctx context.Context, keyID int64, events []event.Event) error
 }
 
 // Result is the body of a 202 answer (and of a 400 when no event was valid).
@@ -139,6 +145,7 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 	}
 	h.m.rejected.Add(float64(res.Rejected))
 	if len(dec.Events) == 0 {
+		h.countRejected(key.ID, dec)
 		return nil, &httperr.Error{Status: http.StatusBadRequest, Code: "no_valid_events",
 			Message: fmt.Sprintf("none of the %d events is valid", dec.Total),
 			Extra:   map[string]any{"queued": 0, "rejected": res.Rejected, "errors": res.Errors}}
@@ -153,11 +160,21 @@ func (h *Handler) ingest(r *http.Request) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	defer cancel()
-	if err := h.pub.Publish(ctx, dec.Events); err != nil {
+	if err := h.pub.PublishFrom(ctx, key.ID, dec.Events); err != nil {
 		return nil, publishError(err)
 	}
+	h.countRejected(key.ID, dec)
 	h.m.accepted.Add(float64(len(dec.Events)))
 	return res, nil
+}
+
+// countRejected records the invalid events of a request for
+// /api/v1/sources. Only final answers (202, or 400 when none was valid)
+// count them: a request answered 429 or 503 comes back, invalid events and all.
+func (h *Handler) countRejected(keyID int64, dec event.Decoded) {
+	if h.cfg.Rejections != nil {
+		h.cfg.Rejections.Rejected(keyID, dec.RejectedByNode, dec.Total-len(dec.Events))
+	}
 }
 
 // classifyFailures categorizes bounced, deferred and rejected events that

@@ -30,7 +30,7 @@ func BenchmarkPipeline(b *testing.B) {
 				f := newFixture(b)
 				ctx := context.Background()
 				for j := 0; j < total; j += 100 {
-					if err := f.q.Publish(ctx, evs[j:j+100]); err != nil {
+					if err := f.q.PublishFrom(ctx, 1, evs[j:j+100]); err != nil {
 						b.Fatal(err)
 					}
 				}

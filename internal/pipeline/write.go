@@ -55,7 +55,8 @@ func (w *Writer) commit(ctx context.Context, batch []item) error {
 	msgs := make([]store.Msg, len(batch))
 	events := 0
 	for i, it := range batch {
-		msgs[i] = store.Msg{Stream: w.q.StreamID(), Seq: it.seq, ID: it.id, Events: it.events}
+		msgs[i] = store.Msg{Stream: w.q.StreamID(), Seq: it.seq, ID: it.id, Events: it.events,
+			KeyID: it.keyID, Received: it.stored}
 		events += len(it.events)
 	}
 	start := time.Now()

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -74,6 +75,8 @@ type item struct {
 	seq    uint64
 	id     string // content id (Nats-Msg-Id)
 	events []event.Event
+	keyID  int64     // API key that sent the events, 0 when unknown
+	stored time.Time // when the stream took the message: ingest time
 }
 
 // Run writes batches until ctx is done, then finishes the batch in flight and
@@ -182,7 +185,10 @@ func (w *Writer) decode(ctx context.Context, m jetstream.Msg) (item, bool) {
 		w.deadLetter(ctx, item{msg: m, seq: md.Sequence.Stream}, err)
 		return item{}, false
 	}
-	return item{msg: m, seq: md.Sequence.Stream, id: m.Headers().Get(jetstream.MsgIDHeader), events: events}, true
+	h := m.Headers()
+	keyID, _ := strconv.ParseInt(h.Get(queue.HeaderAPIKey), 10, 64) // absent or bad: unknown
+	return item{msg: m, seq: md.Sequence.Stream, id: h.Get(jetstream.MsgIDHeader), events: events,
+		keyID: keyID, stored: md.Timestamp}, true
 }
 
 // forgetLoop trims the exactly-once bookkeeping: sequences below the

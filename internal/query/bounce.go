@@ -38,6 +38,8 @@ type BounceResult struct {
 	ByMX         []FailureShare  `json:"byMx"`
 	BySendingIP  []FailureShare  `json:"bySendingIp"`
 	ByNode       []FailureShare  `json:"byNode"`
+	// ByProvider is by recipient mailbox provider (outbound failures only).
+	ByProvider []FailureShare `json:"byProvider"`
 	// Deferred is the deferrals alone: what keeps mail in the queues.
 	Deferred DeferredReasons `json:"deferred"`
 }

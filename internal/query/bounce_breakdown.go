@@ -70,6 +70,7 @@ var failureBreakdowns = []struct {
 	{rollup.DimMXHost, func(r *BounceResult, l []FailureShare) { r.ByMX = l }},
 	{rollup.DimSendingIP, func(r *BounceResult, l []FailureShare) { r.BySendingIP = l }},
 	{rollup.DimMTANode, func(r *BounceResult, l []FailureShare) { r.ByNode = l }},
+	{rollup.DimProvider, func(r *BounceResult, l []FailureShare) { r.ByProvider = l }},
 }
 
 // addBreakdowns fills in the per-domain, per-MX, per-IP and per-node lists,

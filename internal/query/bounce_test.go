@@ -73,7 +73,7 @@ func TestBounceAnalysisEmpty(t *testing.T) {
 	}
 	want := `{"from":"2024-05-10T08:05:00Z","to":"2024-05-10T14:10:00Z","step":"5m","total":0,"byType":[` +
 		`{"type":"bounced","count":0,"percent":0},{"type":"deferred","count":0,"percent":0},{"type":"rejected","count":0,"percent":0}],` +
-		`"byCategory":[],"byBounceType":[],"topResponses":[],"byDomain":[],"byMx":[],"bySendingIp":[],"byNode":[],` +
+		`"byCategory":[],"byBounceType":[],"topResponses":[],"byDomain":[],"byMx":[],"bySendingIp":[],"byNode":[],"byProvider":[],` +
 		`"deferred":{"total":0,"byCategory":[],"topResponses":[]}}`
 	if string(b) != want {
 		t.Errorf("JSON\n got %s\nwant %s", b, want)

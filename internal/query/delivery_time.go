@@ -67,7 +67,8 @@ type DeliveryTimePoint struct {
 //
 // Parameters: range/from/to/step (see ParseWindow); direction; node=NAME to
 // restrict every figure but the domain table to one MTA node; domainSort=
-// count (default), avg, p95 or domain; domainLimit (default 20, at most 500)
+// count (default), avg, p95 or domain; by=domain (default) or provider to
+// make the table's rows recipient domains or mailbox providers; domainLimit (default 20, at most 500)
 // and domainOffset (default 0) to page the domain table.
 //
 // Per-node histograms are kept at hourly and daily resolution only, so with

@@ -334,7 +334,7 @@ func TestDeliveryTimeEmpty(t *testing.T) {
 		`{"label":"10–30s","count":0,"percent":0},{"label":"30s–1m","count":0,"percent":0},{"label":"1–5m","count":0,"percent":0},` +
 		`{"label":"\u003e5m","count":0,"percent":0}],"trend":[` +
 		`{"time":"2024-05-10T13:00:00Z","count":0,"avgMs":null,"p95Ms":null},{"time":"2024-05-10T14:00:00Z","count":0,"avgMs":null,"p95Ms":null}],` +
-		`"domains":{"from":"2024-05-10T13:00:00Z","to":"2024-05-10T15:00:00Z","sort":"count","offset":0,"limit":20,"total":0,"rows":[]}}`
+		`"domains":{"by":"domain","from":"2024-05-10T13:00:00Z","to":"2024-05-10T15:00:00Z","sort":"count","offset":0,"limit":20,"total":0,"rows":[]}}`
 	if string(b) != want {
 		t.Errorf("JSON\n got %s\nwant %s", b, want)
 	}

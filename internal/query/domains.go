@@ -44,6 +44,9 @@ var domainSorts = []domainSort{
 // to whole hours and may cover up to an hour more on each side. It is never
 // restricted to a node: per-node-per-domain histograms are not kept.
 type DomainTable struct {
+	// By is what a row is: "domain" (the recipient domain, the default) or
+	// "provider" (the recipient's mailbox provider, outbound events only).
+	By     string    `json:"by"`
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 	Sort   string    `json:"sort"`
@@ -74,14 +77,25 @@ type domainSort struct {
 	cmp  func(a, b *DomainRow) int
 }
 
-// domainPage is how the domain table was asked to be sorted and paged.
+// domainPage is how the domain table was asked to be grouped, sorted and
+// paged.
 type domainPage struct {
+	by            grouping
 	sort          string
 	limit, offset int
 }
 
+// domainGroupings are the accepted values of delivery-time's "by", first
+// the default.
+var domainGroupings = []grouping{{"domain", rollup.DimToDomain}, {"provider", rollup.DimProvider}}
+
 func parseDomainPage(v url.Values) (domainPage, error) {
 	p := domainPage{sort: domainSorts[0].name}
+	by, err := parseBy(v, domainGroupings)
+	if err != nil {
+		return p, err
+	}
+	p.by = cmp.Or(by, domainGroupings[0])
 	s, err := single(v, "domainSort")
 	if err != nil {
 		return p, err
@@ -106,15 +120,15 @@ func parseDomainPage(v url.Values) (domainPage, error) {
 // domainTable builds the page of the domain table that p asks for.
 func (s *Service) domainTable(ctx context.Context, w Window, dir event.Direction, p domainPage) (DomainTable, error) {
 	res := max(w.Step, time.Hour)
-	t := DomainTable{From: floor(w.From, res), To: ceil(w.To, res), Sort: p.sort, Offset: p.offset, Limit: p.limit}
+	t := DomainTable{By: p.by.name, From: floor(w.From, res), To: ceil(w.To, res), Sort: p.sort, Offset: p.offset, Limit: p.limit}
 	rows, err := s.Store.Rollups(ctx, store.RollupQuery{Res: res, From: t.From, To: t.To,
-		Dim: rollup.DimToDomain, Direction: dir, EventTypes: delivered})
+		Dim: p.by.dim, Direction: dir, EventTypes: delivered})
 	if err != nil {
 		return t, fmt.Errorf("query: delivery time by domain: %w", err)
 	}
 	all := domainRows(rows)
 	t.Total = len(all)
-	hq := store.HistQuery{Res: res, From: t.From, To: t.To, Dim: rollup.DimToDomain,
+	hq := store.HistQuery{Res: res, From: t.From, To: t.To, Dim: p.by.dim,
 		Metric: rollup.MetricDeliveryTime, Direction: dir, EventTypes: delivered}
 	sortDomains(all, "count")
 	if p.sort == "p95" {

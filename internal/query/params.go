@@ -91,6 +91,7 @@ var throughputGroupings = []grouping{
 	{"from_domain", rollup.DimFromDomain},
 	{"to_domain", rollup.DimToDomain},
 	{"sending_ip", rollup.DimSendingIP},
+	{"provider", rollup.DimProvider},
 }
 
 // statsGroupings are the accepted values of stats' "by"; absent means a
@@ -101,6 +102,7 @@ var statsGroupings = []grouping{
 	{"mta_node", rollup.DimMTANode},
 	{"sending_ip", rollup.DimSendingIP},
 	{byEventType, rollup.DimTotal},
+	{"provider", rollup.DimProvider},
 }
 
 // parseBy reads "by" among the accepted groupings. When it is absent the

@@ -58,9 +58,9 @@ func TestParseBy(t *testing.T) {
 		}
 	}
 	_, err := parseBy(url.Values{"by": {"mta_node"}}, throughputGroupings)
-	checkParamError(t, err, "by", `must be one of event_type, node, domain, from_domain, to_domain, sending_ip, not "mta_node"`)
+	checkParamError(t, err, "by", `must be one of event_type, node, domain, from_domain, to_domain, sending_ip, provider, not "mta_node"`)
 	_, err = parseBy(url.Values{"by": {"bounce_category"}}, statsGroupings)
-	checkParamError(t, err, "by", `must be one of from_domain, to_domain, mta_node, sending_ip, event_type, not "bounce_category"`)
+	checkParamError(t, err, "by", `must be one of from_domain, to_domain, mta_node, sending_ip, event_type, provider, not "bounce_category"`)
 }
 
 func TestParseLimit(t *testing.T) {

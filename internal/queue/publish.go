@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,15 @@ const maxChunk = 512 << 10
 // retrying the same body within the stream's duplicate window (2 minutes)
 // does not store its events twice.
 func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
+	return q.PublishFrom(ctx, 0, events)
+}
+
+// HeaderAPIKey carries the id of the API key that sent a message's events,
+// so the writer can count them per key (see /api/v1/sources).
+const HeaderAPIKey = "Tinomail-Api-Key"
+
+// PublishFrom is Publish for events sent with API key keyID (0: unknown).
+func (q *Queue) PublishFrom(ctx context.Context, keyID int64, events []event.Event) error {
 	var urgent, normal []event.Event
 	for _, e := range events {
 		if e.EventType.Urgent() {
@@ -42,7 +52,11 @@ func (q *Queue) Publish(ctx context.Context, events []event.Event) error {
 	}{{SubjectUrgent, urgent}, {SubjectNormal, normal}} {
 		for _, c := range encodeChunks(g.events) {
 			sum := sha256.Sum256(c)
-			f, err := q.js.PublishAsync(g.subject, c, jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
+			msg := &natsMsg{Subject: g.subject, Data: c}
+			if keyID > 0 {
+				msg.header().Set(HeaderAPIKey, strconv.FormatInt(keyID, 10))
+			}
+			f, err := q.js.PublishMsgAsync(msg.toNats(), jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
 			if err != nil {
 				// e.g. the async window is full of unanswered publishes
 				return q.failed(classify(err))

@@ -35,6 +35,7 @@ func RunWith(ctx context.Context, r store.Retainer, policy func(context.Context)
 			}
 		} else {
 			log.Info("retention", "events_removed", rm.Events, "rollup_rows_removed", rm.RollupRows, "queue_samples_removed", rm.QueueSamples,
+				"source_minutes_removed", rm.SourceMinutes,
 				"took", time.Since(start).Round(time.Millisecond))
 		}
 		t.Reset(interval)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tinomail/tinomail/internal/classify"
 	"github.com/tinomail/tinomail/internal/event"
+	"github.com/tinomail/tinomail/internal/provider"
 )
 
 // Resolutions are the rollup bucket widths, finest first.
@@ -36,13 +37,17 @@ const (
 	DimSPF        = "spf"
 	DimDKIM       = "dkim"
 	DimDMARC      = "dmarc"
+	// DimProvider is the recipient's mailbox provider (see
+	// internal/provider), from the recipient domain and the MX host; kept
+	// for outbound events only, the ones whose recipients are elsewhere.
+	DimProvider = "provider"
 )
 
 // Dims lists every dimension, in the order rows are produced.
 var Dims = dimsArray[:]
 
 var dimsArray = [...]string{DimTotal, DimMTANode, DimFromDomain, DimToDomain, DimSendingIP, DimBounceCategory, DimBounceType,
-	DimMXHost, DimResponse, DimSpamAction, DimSPF, DimDKIM, DimDMARC}
+	DimMXHost, DimResponse, DimSpamAction, DimSPF, DimDKIM, DimDMARC, DimProvider}
 
 // Histograms are kept for the total (delivery time and size, every event
 // type, every resolution) and, for delivery times of delivered events only,
@@ -217,6 +222,11 @@ func DimValue(e *event.Event, dim string) (string, bool) {
 		return e.DKIMResult, e.Direction == event.Inbound
 	case DimDMARC:
 		return e.DMARCResult, e.Direction == event.Inbound
+	case DimProvider:
+		if e.Direction != event.Outbound {
+			return "", false
+		}
+		return provider.Of(e.ToDomain, e.MXHost), true
 	}
 	return "", false
 }
@@ -249,7 +259,7 @@ func HistByDim(dim string, res int64) bool {
 	switch dim {
 	case DimTotal:
 		return true
-	case DimMTANode, DimToDomain:
+	case DimMTANode, DimToDomain, DimProvider:
 		return res >= 3600
 	}
 	return false

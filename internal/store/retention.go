@@ -17,9 +17,10 @@ type Retention struct {
 
 // Removed counts what one retention run deleted.
 type Removed struct {
-	Events       int64
-	RollupRows   int64 // count rows and histogram bins, all resolutions
-	QueueSamples int64 // ZoneMTA queue-size samples, kept as long as the 5m rollups
+	Events        int64
+	RollupRows    int64 // count rows and histogram bins, all resolutions
+	QueueSamples  int64 // ZoneMTA queue-size samples, kept as long as the 5m rollups
+	SourceMinutes int64 // per-minute source counts, kept SourceMinuteWindow whatever the policy
 }
 
 // Retainer enforces a retention policy.

@@ -26,6 +26,10 @@ type Msg struct {
 	// whatever its sequence.
 	ID     string
 	Events []event.Event
+	// KeyID is the API key that sent the events (0: unknown) and Received
+	// when the queue took them (zero: now); both feed /api/v1/sources.
+	KeyID    int64
+	Received time.Time
 }
 
 // WriteResult says what a WriteBatch did.
@@ -135,6 +139,7 @@ type Store interface {
 	AuditLog
 	NodeStore
 	KeyAdmin
+	SourceStore
 	Close() error
 }
 

@@ -54,7 +54,7 @@ func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteRe
 	}
 	defer tx.Rollback(ctx) // no-op after Commit
 
-	events, dups, err := markApplied(ctx, tx, msgs)
+	events, fresh, dups, err := markApplied(ctx, tx, msgs)
 	if err != nil {
 		return res, fmt.Errorf("postgres: write batch of %d messages: record applied: %w", len(msgs), err)
 	}
@@ -67,6 +67,9 @@ func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteRe
 	}
 	if err := upsertHist(ctx, tx, d.Hist); err != nil {
 		return res, fmt.Errorf("postgres: write batch of %d events: upsert %d histogram bins: %w", len(events), len(d.Hist), err)
+	}
+	if err := upsertSources(ctx, tx, store.MsgSourceDeltas(fresh, time.Now())); err != nil {
+		return res, fmt.Errorf("postgres: write batch of %d events: sources: %w", len(events), err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return res, fmt.Errorf("postgres: write batch of %d events: commit: %w", len(events), err)
@@ -81,12 +84,12 @@ type msgID struct {
 }
 
 // markApplied records every message as applied in one statement and returns
-// the events of those not applied before, plus how many were skipped as
-// duplicates. A message repeated within msgs counts as a duplicate the
+// the events of those not applied before, those messages, and how many were
+// skipped as duplicates. A message repeated within msgs counts as a duplicate the
 // second time, as in the sqlite store.
-func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Event, int, error) {
+func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Event, []store.Msg, int, error) {
 	if len(msgs) == 0 {
-		return nil, 0, nil
+		return nil, nil, 0, nil
 	}
 	ids := make([]msgID, len(msgs))
 	for i := range msgs {
@@ -106,7 +109,7 @@ func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Even
 		SELECT * FROM unnest($1::text[], $2::bigint[])
 		ON CONFLICT DO NOTHING RETURNING stream, seq`, streams, seqs)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	fresh := make(map[msgID]bool, len(sorted))
 	var id msgID
@@ -115,17 +118,18 @@ func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Even
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	freshIDs, err := markAppliedIDs(ctx, tx, msgs, ids, fresh)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	n := 0
 	for i := range msgs {
 		n += len(msgs[i].Events)
 	}
 	events := make([]event.Event, 0, n)
+	var freshMsgs []store.Msg
 	dups := 0
 	for i, id := range ids {
 		if !fresh[id] {
@@ -141,8 +145,9 @@ func markApplied(ctx context.Context, tx pgx.Tx, msgs []store.Msg) ([]event.Even
 			delete(freshIDs, c)
 		}
 		events = append(events, msgs[i].Events...)
+		freshMsgs = append(freshMsgs, msgs[i])
 	}
-	return events, dups, nil
+	return events, freshMsgs, dups, nil
 }
 
 // markAppliedIDs records the content ids of the messages new by sequence

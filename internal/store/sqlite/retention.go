@@ -49,5 +49,9 @@ func (s *Store) Retain(ctx context.Context, now time.Time, r store.Retention) (s
 	}
 	n, err := s.retainQueueSamples(ctx, now, r.Rollup5m)
 	rm.QueueSamples = n
+	if err != nil {
+		return rm, err
+	}
+	rm.SourceMinutes, err = s.retainSourceMinutes(ctx, now)
 	return rm, err
 }

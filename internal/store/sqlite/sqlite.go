@@ -86,7 +86,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func (s *Store) prepare(ctx context.Context) error {
-	queries := []string{sqlApplied}
+	queries := []string{sqlApplied, sqlSourceTotal, sqlSourceMinute}
 	for _, m := range []*multiRow{insertEvents, upsertCounts, upsertHist} {
 		for _, q := range m.queries {
 			queries = append(queries, q)

@@ -29,7 +29,7 @@ func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteRe
 	}
 	defer tx.Rollback() // no-op after Commit
 
-	events, dups, err := s.markApplied(ctx, tx, msgs)
+	events, fresh, dups, err := s.markApplied(ctx, tx, msgs)
 	if err != nil {
 		return res, fmt.Errorf("sqlite: write batch of %d messages: record applied: %w", len(msgs), err)
 	}
@@ -43,6 +43,9 @@ func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteRe
 	if err := s.upsertHist(ctx, tx, d.Hist); err != nil {
 		return res, fmt.Errorf("sqlite: write batch of %d events: upsert %d histogram bins: %w", len(events), len(d.Hist), err)
 	}
+	if err := s.upsertSources(ctx, tx, store.MsgSourceDeltas(fresh, time.Now())); err != nil {
+		return res, fmt.Errorf("sqlite: write batch of %d events: sources: %w", len(events), err)
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("sqlite: write batch of %d events: commit: %w", len(events), err)
 	}
@@ -51,13 +54,15 @@ func (s *Store) writeBatch(ctx context.Context, msgs []store.Msg) (store.WriteRe
 }
 
 // markApplied records each message as applied and returns the events of
-// those not applied before, plus how many were skipped as duplicates. A
-// message repeated within msgs counts as a duplicate the second time.
-func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) ([]event.Event, int, error) {
+// those not applied before, those messages, and how many were skipped as
+// duplicates. A message repeated within msgs counts as a duplicate the
+// second time.
+func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) ([]event.Event, []store.Msg, int, error) {
 	st, err := s.stmt(ctx, tx, sqlApplied)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
+	var fresh []store.Msg
 	n := 0
 	for i := range msgs {
 		n += len(msgs[i].Events)
@@ -69,10 +74,10 @@ func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) (
 		m := &msgs[i]
 		r, err := st.ExecContext(ctx, m.Stream, int64(m.Seq))
 		if err != nil {
-			return nil, 0, fmt.Errorf("message %s/%d: %w", m.Stream, m.Seq, err)
+			return nil, nil, 0, fmt.Errorf("message %s/%d: %w", m.Stream, m.Seq, err)
 		}
 		if k, err := r.RowsAffected(); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		} else if k == 0 {
 			dups++
 			continue
@@ -80,18 +85,19 @@ func (s *Store) markApplied(ctx context.Context, tx *sql.Tx, msgs []store.Msg) (
 		if m.ID != "" {
 			r, err := tx.ExecContext(ctx, `INSERT INTO applied_ids (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`, m.ID, now)
 			if err != nil {
-				return nil, 0, fmt.Errorf("message %s/%d: content id: %w", m.Stream, m.Seq, err)
+				return nil, nil, 0, fmt.Errorf("message %s/%d: content id: %w", m.Stream, m.Seq, err)
 			}
 			if k, err := r.RowsAffected(); err != nil {
-				return nil, 0, err
+				return nil, nil, 0, err
 			} else if k == 0 {
 				dups++ // the same content came back under a new sequence
 				continue
 			}
 		}
 		events = append(events, m.Events...)
+		fresh = append(fresh, *m)
 	}
-	return events, dups, nil
+	return events, fresh, dups, nil
 }
 
 // ForgetApplied drops the record of applied messages of stream with a

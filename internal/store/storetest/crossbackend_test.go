@@ -45,7 +45,7 @@ func TestBackendsAnswerAlike(t *testing.T) {
 				{Res: res, From: from, To: to, Dim: dim, ByBucket: true},
 				{Res: res, From: time.Time{}, To: t0.Add(100 * time.Hour), Dim: dim},
 				{Res: res, From: from, To: to, Dim: dim, Direction: event.Outbound,
-					EventTypes: []event.Type{event.Delivered, event.Bounced}, Values: []string{"", "to1.test", "from1.test", "mta-2", "192.0.2.3", "spam"}},
+					EventTypes: []event.Type{event.Delivered, event.Bounced}, Values: []string{"", "to1.test", "from1.test", "mta-2", "192.0.2.3", "spam", "other"}},
 			}
 			for i, q := range queries {
 				t.Run(fmt.Sprintf("rollups/%s/%q/%d", res, dim, i), func(t *testing.T) {

@@ -35,10 +35,10 @@ func TestRetain(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Raw: the 40-day and 500-day events go. 5m rollups: the same two
-		// buckets, 6 count rows each (total, node, from and to domain,
-		// sending IP, MX host); 1h: the 500-day one; 1d: kept.
-		if rm.Events != 2 || rm.RollupRows != 18 {
-			t.Errorf("removed %+v, want 2 events and 18 rollup rows", rm)
+		// buckets, 7 count rows each (total, node, from and to domain,
+		// sending IP, MX host, provider); 1h: the 500-day one; 1d: kept.
+		if rm.Events != 2 || rm.RollupRows != 21 {
+			t.Errorf("removed %+v, want 2 events and 21 rollup rows", rm)
 		}
 		if n, err := s.CountEvents(ctx, time.Time{}, retainNow); err != nil || n != 2 {
 			t.Errorf("%d events left (%v), want 2", n, err)

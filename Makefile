@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X github.com/tinomail/tinomail/internal/cli.Version=$(VERSION
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 5s
 
-.PHONY: run build test test-plugins vet lint fuzz bench clean web web-test
+.PHONY: run build test test-plugins vet lint fuzz bench soak clean web web-test
 
 ## run: start the whole system on embedded defaults with demo traffic (http://127.0.0.1:8080)
 run:
@@ -54,9 +54,16 @@ web-test: web/node_modules build
 	cd web && npm test
 	cd web && TINOMAIL_BIN=$(BIN) npm run e2e
 
-## bench: the benchmark suite (results go to docs/benchmarks.md by hand for now)
+## bench: the benchmark suite (~20 min); writes its tables into docs/benchmarks.md between the bench markers
+## (BENCHFLAGS="--bench-runs 2 --bench-query-sizes 100000" for a shorter run; see go run ./cmd/benchreport -h)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/... ./e2e/...
+	$(GO) run ./cmd/benchreport $(BENCHFLAGS)
+
+## soak: SOAK_RATE events/s for SOAK_DURATION with queries and live clients; flat memory, bounded lag, exact count
+SOAK_DURATION ?= 30m
+SOAK_RATE ?= 20000
+soak:
+	TINOMAIL_SOAK_DURATION=$(SOAK_DURATION) TINOMAIL_SOAK_RATE=$(SOAK_RATE) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 0 -v ./e2e/
 
 clean:
 	rm -rf bin

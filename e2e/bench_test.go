@@ -19,44 +19,69 @@ import (
 
 // BenchmarkIngestEndToEnd measures events/s accepted by the HTTP API and
 // stored by the writer (the clock stops when the store has them all), at
-// several request batch sizes, against the real binary on loopback.
+// request batch sizes 1, 100 and 1000 with 1, 8 and 64 clients, against the
+// real binary on loopback. Each run sends for TINOMAIL_BENCH_INGEST_SECONDS
+// (default 5) and then waits for the writer to catch up, so a case takes about
+// the same time whatever its rate; TINOMAIL_BENCH_INGEST_STORES (default
+// "sqlite,postgres") picks the stores.
 func BenchmarkIngestEndToEnd(b *testing.B) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		for _, c := range []struct{ batch, concurrency, count int }{
-			{1, 16, 20000}, {100, 8, 200000}, {1000, 8, 400000},
-		} {
-			name := fmt.Sprintf("store=%s/batch=%d/clients=%d", backend, c.batch, c.concurrency)
-			b.Run(name, func(b *testing.B) { benchIngest(b, backend, c.batch, c.concurrency, c.count) })
+	send := 5 * time.Second
+	if v := os.Getenv("TINOMAIL_BENCH_INGEST_SECONDS"); v != "" {
+		sec, err := strconv.ParseFloat(v, 64)
+		if err != nil || sec <= 0 {
+			b.Fatalf("TINOMAIL_BENCH_INGEST_SECONDS=%q: want a positive number", v)
+		}
+		send = time.Duration(sec * float64(time.Second))
+	}
+	stores := "sqlite,postgres"
+	if v := os.Getenv("TINOMAIL_BENCH_INGEST_STORES"); v != "" {
+		stores = v
+	}
+	for _, backend := range strings.Split(stores, ",") {
+		for _, batch := range []int{1, 100, 1000} {
+			for _, clients := range []int{1, 8, 64} {
+				name := fmt.Sprintf("store=%s/batch=%d/clients=%d", backend, batch, clients)
+				b.Run(name, func(b *testing.B) { benchIngest(b, backend, batch, clients, send) })
+			}
 		}
 	}
 }
 
-func benchIngest(b *testing.B, backend string, batch, concurrency, count int) {
+func benchIngest(b *testing.B, backend string, batch, concurrency int, send time.Duration) {
 	args := []string{"--rate-limit", "0"}
 	if backend == "postgres" {
 		args = append(args, "--database-url", storetest.PostgresURL(b))
 	}
 	s := startServer(b, args...)
 	key := s.cliKey(b, "bench", "ingest", args)
-	var stored float64
+	var queued, stored float64
 	var lat []time.Duration
+	cpu0 := cpuSeconds(s)
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: key,
-			Count: int64(count), Batch: batch, Concurrency: concurrency, Seed: int64(i + 1)})
-		if err != nil || rep.Queued != int64(count) {
-			b.Fatalf("run: %v, queued %d of %d", err, rep.Queued, count)
+			Duration: send, Batch: batch, Concurrency: concurrency, Seed: int64(i + 1)})
+		if err != nil || rep.Queued == 0 || rep.Failed > 0 || rep.Unconfirmed > 0 {
+			b.Fatalf("run: %v, queued %d, failed %d, unconfirmed %d", err, rep.Queued, rep.Failed, rep.Unconfirmed)
 		}
+		queued += float64(rep.Queued)
 		lat = append(lat, rep.LatencyP99)
-		for want := float64((i + 1) * count); stored < want; {
+		for stored < queued {
 			stored = metric(b, s, "tinomail_writer_events_written_total")
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	elapsed := time.Since(start)
-	b.ReportMetric(stored/elapsed.Seconds(), "events/s")
+	if stored != queued {
+		b.Fatalf("stored %.0f events, %.0f queued", stored, queued)
+	}
+	rate := stored / elapsed.Seconds()
+	cores := (cpuSeconds(s) - cpu0) / elapsed.Seconds()
+	b.ReportMetric(rate, "events/s")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "req-p99-ms")
 	b.ReportMetric(peakRSSMB(s), "peak-RSS-MB")
+	b.ReportMetric(cores, "server-cores")
+	b.ReportMetric(cores/(rate/10000), "cores-per-10k-ev/s")
 	b.ReportMetric(metricAvg(b, s, "tinomail_writer_write_seconds")*1000, "write-ms/batch")
 }
 
@@ -171,3 +196,19 @@ func peakRSSMB(s *server) float64 {
 	}
 	return 0
 }
+
+// cpuSeconds reads the server's user plus system CPU time from /proc.
+func cpuSeconds(s *server) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
+const clockTicks = 100

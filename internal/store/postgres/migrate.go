@@ -3,65 +3,25 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tinomail/tinomail/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// ErrSchemaTooNew is returned by Open when the database was migrated by a
-// newer binary: running an older one against it could corrupt data it does
-// not understand.
-var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded steps in version order. File names are
-// NNNN_description.sql.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
-		}
-		b, err := migrationFS.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
-	}
-	return ms, nil
-}
+// ErrSchemaTooNew is store.ErrSchemaTooNew, named here for callers of Open.
+var ErrSchemaTooNew = store.ErrSchemaTooNew
 
 // migrate applies the steps newer than the database's version, one
 // transaction per step.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := migrations()
+	ms, err := store.Migrations(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
@@ -79,7 +39,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // the second one re-reads the version and finds the step already applied.
 // schema_migrations itself is created under the lock too, since concurrent
 // CREATE TABLE IF NOT EXISTS can fail on PostgreSQL.
-func migrateStep(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done bool, err error) {
+func migrateStep(ctx context.Context, pool *pgxpool.Pool, ms []store.Migration) (done bool, err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return false, err
@@ -100,27 +60,27 @@ func migrateStep(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done 
 	}
 	known := 0
 	if len(ms) > 0 {
-		known = ms[len(ms)-1].version
+		known = ms[len(ms)-1].Version
 	}
 	if cur > known {
 		return false, fmt.Errorf("%w: database is at version %d, this binary knows up to %d", ErrSchemaTooNew, cur, known)
 	}
-	i := sort.Search(len(ms), func(i int) bool { return ms[i].version > cur })
+	i := sort.Search(len(ms), func(i int) bool { return ms[i].Version > cur })
 	if i == len(ms) {
 		return true, tx.Commit(ctx)
 	}
 	m := ms[i]
 	// No arguments: pgx sends the file with the simple protocol, which
 	// accepts several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("apply %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("apply %s: %w", m.Name, err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-		m.version, time.Now().UnixMilli()); err != nil {
-		return false, fmt.Errorf("apply %s: record version: %w", m.name, err)
+		m.Version, time.Now().UnixMilli()); err != nil {
+		return false, fmt.Errorf("apply %s: record version: %w", m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("apply %s: commit: %w", m.name, err)
+		return false, fmt.Errorf("apply %s: commit: %w", m.Name, err)
 	}
 	return false, nil
 }

@@ -14,11 +14,11 @@ import (
 func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	ctx := context.Background()
 	s, path := openTest(t)
-	ms, err := migrations()
+	ms, err := store.Migrations(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) == 0 || ms[0].version != 1 {
+	if len(ms) == 0 || ms[0].Version != 1 {
 		t.Fatalf("migrations = %+v, want a first step numbered 1", ms)
 	}
 	if err := s.SetSetting(ctx, "k", "v"); err != nil {
@@ -42,8 +42,8 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM schema_migrations`); n != int64(len(ms)) {
 		t.Errorf("schema_migrations has %d rows, want %d", n, len(ms))
 	}
-	if n := count(t, db, `SELECT MAX(version) FROM schema_migrations`); n != int64(ms[len(ms)-1].version) {
-		t.Errorf("schema version %d, want %d", n, ms[len(ms)-1].version)
+	if n := count(t, db, `SELECT MAX(version) FROM schema_migrations`); n != int64(ms[len(ms)-1].Version) {
+		t.Errorf("schema version %d, want %d", n, ms[len(ms)-1].Version)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

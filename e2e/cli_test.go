@@ -82,6 +82,11 @@ func TestCLIErrors(t *testing.T) {
 		{"bad database url", nil, []string{"serve", "--data-dir", dir, "--database-url", "mysql://root:secret@db/x"}, 1, `want postgres://… or postgresql://…, got "mysql://root:***@db/x"`},
 		{"simulate without key", nil, []string{"simulate"}, 2, "--api-key is required"},
 		{"simulate bad batch", nil, []string{"simulate", "--api-key", "k", "--batch", "0"}, 2, "--batch must be between"},
+		{"simulate store without direct", nil, []string{"simulate", "--api-key", "k", "--data-dir", dir}, 2, "--data-dir and --database-url go with --direct"},
+		{"direct without count", nil, []string{"simulate", "--direct", "--backfill", "1h", "--data-dir", dir}, 2, "--direct needs --count"},
+		{"direct without backfill", nil, []string{"simulate", "--direct", "--count", "10", "--data-dir", dir}, 2, "--direct needs --backfill"},
+		{"direct with url", nil, []string{"simulate", "--direct", "--count", "10", "--backfill", "1h", "--url", "http://x"}, 2, "--url does not apply to --direct"},
+		{"direct bad concurrency", nil, []string{"simulate", "--direct", "--count", "10", "--backfill", "1h", "--concurrency", "65"}, 2, "--concurrency must be between 1 and 64"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,6 +95,29 @@ func TestCLIErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, c.code, c.stderr)
 			}
 		})
+	}
+}
+
+// TestSimulateDirect fills a data dir with history through the CLI, without
+// a server, then finds every event in the server's answers.
+func TestSimulateDirect(t *testing.T) {
+	dir := t.TempDir()
+	out, stderr, code := run(t, nil, "simulate", "--direct", "--backfill", "24h", "--count", "3000", "--batch", "700", "--seed", "7", "--data-dir", dir)
+	if code != 0 || !strings.HasPrefix(out, "wrote 3000 events over the last 24h0m0s") {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, stderr)
+	}
+	s := startServerIn(t, dir)
+	key := s.key("r", "read")
+	var stats struct {
+		Totals struct{ Total int } `json:"totals"`
+	}
+	getJSON(t, s.url("/api/v1/email/stats?range=24h"), key, &stats)
+	if stats.Totals.Total != 3000 {
+		t.Fatalf("stats over 24h: %d events, want 3000", stats.Totals.Total)
+	}
+	getJSON(t, s.url("/api/v1/email/stats?range=1h"), key, &stats)
+	if stats.Totals.Total < 50 || stats.Totals.Total > 250 {
+		t.Fatalf("stats over the last hour: %d events, want about 3000/24", stats.Totals.Total)
 	}
 }
 

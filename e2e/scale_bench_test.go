@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +28,9 @@ import (
 // dashboard query over the HTTP API. The events go straight into the store
 // through its WriteBatch (internal/benchload) before the server starts;
 // TINOMAIL_BENCH_LOADER=http sends them through the real ingest path instead.
+// TINOMAIL_BENCH_DATABASE_URL names a PostgreSQL database loaded beforehand
+// (tinomail simulate --direct): only PostgreSQL is measured, on that data,
+// and nothing is loaded, so one 50-million-event load serves many runs.
 //
 //	TINOMAIL_BENCH_EVENTS=5000000 go test -run '^$' -bench QueriesAtScale -benchtime 50x -timeout 60m ./e2e/
 func BenchmarkQueriesAtScale(b *testing.B) {
@@ -34,18 +41,26 @@ func BenchmarkQueriesAtScale(b *testing.B) {
 			b.Fatalf("TINOMAIL_BENCH_EVENTS=%q: want a number ≥ 1000", v)
 		}
 	}
-	for _, backend := range []string{"sqlite", "postgres"} {
+	backends := []string{"sqlite", "postgres"}
+	loaded := os.Getenv("TINOMAIL_BENCH_DATABASE_URL")
+	if loaded != "" {
+		backends = []string{"postgres"}
+	}
+	for _, backend := range backends {
 		b.Run("store="+backend, func(b *testing.B) {
 			args := []string{"--rate-limit", "0", "--retention-events", "0"}
 			dbURL := ""
 			if backend == "postgres" {
-				dbURL = storetest.PostgresURL(b)
+				dbURL = loaded
+				if dbURL == "" {
+					dbURL = storetest.PostgresURL(b)
+				}
 				args = append(args, "--database-url", dbURL)
 			}
 			dataDir := b.TempDir()
 			start := time.Now()
 			direct := os.Getenv("TINOMAIL_BENCH_LOADER") != "http"
-			if direct {
+			if direct && loaded == "" {
 				bulkLoad(b, dataDir, dbURL, n)
 			}
 			s := startServerIn(b, dataDir, args...)
@@ -67,12 +82,16 @@ func BenchmarkQueriesAtScale(b *testing.B) {
 				"stats?range=1h", "stats?range=24h", "stats?range=7d", "stats?range=30d",
 				"stats?range=7d&by=to_domain", "throughput?range=1h", "throughput?range=24h",
 				"throughput?range=7d&by=node", "throughput?range=30d", "bounce-analysis?range=24h", "bounce-analysis?range=30d",
+				"delivery-time?range=24h", "delivery-time?range=7d", "message-size?range=7d", "inbound?range=24h",
+				"events?range=24h&limit=50", "events?range=30d&messageId={id}", "trace/{id}",
 			} {
 				b.Run(q, func(b *testing.B) {
+					// A message id from the middle of the data, found once.
+					path := strings.ReplaceAll(q, "{id}", url.PathEscape(midMessageID(b, s.addr, readKey)))
 					var lat []time.Duration
 					for i := 0; i < b.N; i++ {
 						t0 := time.Now()
-						req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/email/"+q, nil)
+						req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/email/"+path, nil)
 						req.Header.Set("Authorization", "Bearer "+readKey)
 						resp, err := http.DefaultClient.Do(req)
 						if err != nil {
@@ -93,6 +112,36 @@ func BenchmarkQueriesAtScale(b *testing.B) {
 			}
 		})
 	}
+}
+
+// midMessageID returns the message id of an event fifteen days back: a
+// search or trace for it has to find its rows among all the others.
+func midMessageID(b *testing.B, addr, key string) string {
+	mid := time.Now().Add(-15 * 24 * time.Hour)
+	u := fmt.Sprintf("http://%s/api/v1/email/events?from=%s&to=%s&limit=20", addr,
+		mid.Format(time.RFC3339), mid.Add(time.Hour).Format(time.RFC3339))
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Events []struct {
+			MessageID string `json:"messageId"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 {
+		b.Fatalf("events around %s: %d %v", mid, resp.StatusCode, err)
+	}
+	for _, e := range page.Events {
+		if e.MessageID != "" {
+			return e.MessageID
+		}
+	}
+	b.Fatalf("no event with a message id around %s", mid)
+	return ""
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -29,6 +29,8 @@ var queryNames = []string{
 	"stats?range=1h", "stats?range=24h", "stats?range=7d", "stats?range=30d",
 	"stats?range=7d&by=to_domain", "throughput?range=1h", "throughput?range=24h",
 	"throughput?range=7d&by=node", "throughput?range=30d", "bounce-analysis?range=24h", "bounce-analysis?range=30d",
+	"delivery-time?range=24h", "delivery-time?range=7d", "message-size?range=7d", "inbound?range=24h",
+	"events?range=24h&limit=50", "events?range=30d&messageId={id}", "trace/{id}",
 }
 
 func (r report) markdown() string {

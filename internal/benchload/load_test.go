@@ -17,13 +17,14 @@ func TestLoad(t *testing.T) {
 		ctx := context.Background()
 		end := time.Now().UTC().Truncate(time.Hour)
 		var calls int
-		st, err := Load(ctx, s, Config{Events: 12_345, Window: 48 * time.Hour, End: end, Batch: 5000, Seed: 7,
+		// Three writers at once: batches land out of order, each once.
+		st, err := Load(ctx, s, Config{Events: 12_345, Window: 48 * time.Hour, End: end, Batch: 1000, Seed: 7, Writers: 3,
 			Progress: func(int64) { calls++ }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Events != 12_345 || calls != 3 {
-			t.Fatalf("stats %+v after %d batches, want 12345 events in 3", st, calls)
+		if st.Events != 12_345 || calls != 13 {
+			t.Fatalf("stats %+v after %d batches, want 12345 events in 13", st, calls)
 		}
 		from := end.Add(-48 * time.Hour)
 		n, err := s.CountEvents(ctx, from, end)

@@ -43,6 +43,15 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 			w.add(c.col+" = ?", c.val)
 		}
 	}
+	// The id indexes are partial (non-empty ids only): the planner cannot
+	// see that a bound parameter is not empty, and without the condition it
+	// walks the time index over the whole range instead.
+	if f.MessageID != "" {
+		w.conds = append(w.conds, "message_id <> ''")
+	}
+	if f.QueueID != "" {
+		w.conds = append(w.conds, "queue_id <> ''")
+	}
 	if f.Address != "" {
 		addSame(&w, "(from_address = ? OR to_address = ?)", f.Address)
 	}

@@ -48,6 +48,15 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 			w.add(c.col+" = ?", c.val)
 		}
 	}
+	// The id indexes are partial (non-empty ids only): the planner cannot
+	// see that a bound parameter is not empty, and without the condition it
+	// walks the time index over the whole range instead.
+	if f.MessageID != "" {
+		w.add("message_id <> ''")
+	}
+	if f.QueueID != "" {
+		w.add("queue_id <> ''")
+	}
 	if f.Address != "" {
 		w.add("(from_address = ? OR to_address = ?)", f.Address, f.Address)
 	}

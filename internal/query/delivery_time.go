@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tinomail/tinomail/internal/event"
@@ -29,20 +30,23 @@ var deliveryClasses = []class{
 }
 
 // DeliveryTimeResult is the answer of /email/delivery-time. Every figure
-// counts delivered events that reported a delivery time, of Node only when
-// it is set. Averages are true averages (sum over count); percentiles come
+// counts delivered events that reported a delivery time, narrowed by the one
+// filter that is set (Node, FromDomain, SendingIP or Provider), if any. Averages are true averages (sum over count); percentiles come
 // from the rollup histograms and are within ErrorBound of the exact value.
 // Figures over no events are null.
 type DeliveryTimeResult struct {
-	From  time.Time `json:"from"`
-	To    time.Time `json:"to"`
-	Step  string    `json:"step"`
-	Node  string    `json:"node,omitempty"`
-	Count int64     `json:"count"`
-	AvgMs *float64  `json:"avgMs"`
-	P50Ms *float64  `json:"p50Ms"`
-	P95Ms *float64  `json:"p95Ms"`
-	P99Ms *float64  `json:"p99Ms"`
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+	Step       string    `json:"step"`
+	Node       string    `json:"node,omitempty"`
+	FromDomain string    `json:"fromDomain,omitempty"`
+	SendingIP  string    `json:"sendingIp,omitempty"`
+	Provider   string    `json:"provider,omitempty"`
+	Count      int64     `json:"count"`
+	AvgMs      *float64  `json:"avgMs"`
+	P50Ms      *float64  `json:"p50Ms"`
+	P95Ms      *float64  `json:"p95Ms"`
+	P99Ms      *float64  `json:"p99Ms"`
 	// ErrorBound is the relative error the percentiles may have: 0.049.
 	ErrorBound float64 `json:"errorBound"`
 	// Distribution shares Count out into deliveryClasses' ranges; see
@@ -65,21 +69,22 @@ type DeliveryTimePoint struct {
 // percentiles, their distribution, a per-bucket trend and a per-destination
 // table (see DomainTable).
 //
-// Parameters: range/from/to/step (see ParseWindow); direction; node=NAME to
-// restrict every figure but the domain table to one MTA node; domainSort=
-// count (default), avg, p95 or domain; by=domain (default) or provider to
-// make the table's rows recipient domains or mailbox providers; domainLimit (default 20, at most 500)
-// and domainOffset (default 0) to page the domain table.
+// Parameters: range/from/to/step (see ParseWindow); direction; at most one
+// of node, fromDomain, sendingIp and provider (see deliveryFilters) to
+// restrict every figure but the domain table; domainSort=count (default),
+// avg, p95 or domain; by=domain (default) or provider to make the table's
+// rows recipient domains or mailbox providers; domainLimit (default 20, at
+// most 500) and domainOffset (default 0) to page the domain table.
 //
-// Per-node histograms are kept at hourly and daily resolution only, so with
-// node the step is at least 1h: an automatic 5m step becomes 1h, and an
-// explicit step=5m is refused.
+// The filtered histograms are kept at hourly and daily resolution only, so
+// with a filter the step is at least 1h: an automatic 5m step becomes 1h,
+// and an explicit step=5m is refused.
 func (s *Service) DeliveryTime(ctx context.Context, v url.Values) (*DeliveryTimeResult, error) {
-	node, err := single(v, "node")
+	f, err := parseDeliveryFilter(v)
 	if err != nil {
 		return nil, err
 	}
-	w, err := deliveryWindow(v, s.now(), node)
+	w, err := deliveryWindow(v, s.now(), f)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +96,11 @@ func (s *Service) DeliveryTime(ctx context.Context, v url.Values) (*DeliveryTime
 	if err != nil {
 		return nil, err
 	}
-	res := &DeliveryTimeResult{From: w.From, To: w.To, Step: w.StepName(), Node: node, ErrorBound: ErrorBound}
-	if err := s.deliverySummary(ctx, res, w, dir, node); err != nil {
+	res := &DeliveryTimeResult{From: w.From, To: w.To, Step: w.StepName(), ErrorBound: ErrorBound}
+	if f.param != "" {
+		*f.field(res) = f.value
+	}
+	if err := s.deliverySummary(ctx, res, w, dir, f); err != nil {
 		return nil, err
 	}
 	if res.Domains, err = s.domainTable(ctx, w, dir, page); err != nil {
@@ -101,15 +109,55 @@ func (s *Service) DeliveryTime(ctx context.Context, v url.Values) (*DeliveryTime
 	return res, nil
 }
 
-// deliveryWindow is ParseWindow, but at least hourly when node is set.
-func deliveryWindow(v url.Values, now time.Time, node string) (Window, error) {
+// deliveryFilter is one of deliveryFilters with its value; the zero value
+// is no filter.
+type deliveryFilter struct {
+	param, dim string
+	field      func(*DeliveryTimeResult) *string
+	value      string
+}
+
+// deliveryFilters are the parameters that narrow the delivery-time figures:
+// the dimensions that keep delivery-time histograms (rollup.HistByDim).
+// One at a time, since rollups are kept per dimension, not per combination.
+var deliveryFilters = []deliveryFilter{
+	{param: "node", dim: rollup.DimMTANode, field: func(r *DeliveryTimeResult) *string { return &r.Node }},
+	{param: "fromDomain", dim: rollup.DimFromDomain, field: func(r *DeliveryTimeResult) *string { return &r.FromDomain }},
+	{param: "sendingIp", dim: rollup.DimSendingIP, field: func(r *DeliveryTimeResult) *string { return &r.SendingIP }},
+	{param: "provider", dim: rollup.DimProvider, field: func(r *DeliveryTimeResult) *string { return &r.Provider }},
+}
+
+func parseDeliveryFilter(v url.Values) (deliveryFilter, error) {
+	var got deliveryFilter
+	for _, f := range deliveryFilters {
+		val, err := single(v, f.param)
+		if err != nil || val == "" {
+			if err != nil {
+				return got, err
+			}
+			continue
+		}
+		if got.param != "" {
+			return got, paramErr(f.param, "cannot be combined with %q: delivery-time figures are kept per dimension, "+
+				"so they narrow by one of node, fromDomain, sendingIp and provider at a time", got.param)
+		}
+		got, got.value = f, val
+		if f.dim == rollup.DimFromDomain {
+			got.value = strings.ToLower(strings.TrimSuffix(val, ".")) // as ingest normalizes domains
+		}
+	}
+	return got, nil
+}
+
+// deliveryWindow is ParseWindow, but at least hourly with a filter.
+func deliveryWindow(v url.Values, now time.Time, f deliveryFilter) (Window, error) {
 	w, err := ParseWindow(v, now)
-	if err != nil || node == "" || rollup.HistByDim(rollup.DimMTANode, int64(w.Step/time.Second)) {
+	if err != nil || f.param == "" || rollup.HistByDim(f.dim, int64(w.Step/time.Second)) {
 		return w, err
 	}
 	if step, _ := single(v, "step"); step != "" {
-		return Window{}, paramErr("step", "per-node delivery-time histograms are kept hourly and daily, "+
-			"so with \"node\" the step must be 1h or 1d, not %s", step)
+		return Window{}, paramErr("step", "with %q the delivery-time histograms are kept hourly and daily, "+
+			"so the step must be 1h or 1d, not %s", f.param, step)
 	}
 	hourly := maps.Clone(v)
 	hourly.Set("step", "1h")
@@ -117,15 +165,15 @@ func deliveryWindow(v url.Values, now time.Time, node string) (Window, error) {
 }
 
 // deliverySummary fills in res's totals, percentiles, distribution and
-// trend, from the total rollups or, with node, from that node's.
-func (s *Service) deliverySummary(ctx context.Context, res *DeliveryTimeResult, w Window, dir event.Direction, node string) error {
+// trend, from the total rollups or, with a filter, from its dimension's.
+func (s *Service) deliverySummary(ctx context.Context, res *DeliveryTimeResult, w Window, dir event.Direction, f deliveryFilter) error {
 	rq := store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Dim: rollup.DimTotal,
 		Direction: dir, EventTypes: delivered, ByBucket: true}
 	hq := store.HistQuery{Res: w.Step, From: w.From, To: w.To, Dim: rollup.DimTotal,
 		Metric: rollup.MetricDeliveryTime, Direction: dir, EventTypes: delivered}
-	if node != "" {
-		rq.Dim, rq.Values = rollup.DimMTANode, []string{node}
-		hq.Dim, hq.Value = rollup.DimMTANode, node
+	if f.param != "" {
+		rq.Dim, rq.Values = f.dim, []string{f.value}
+		hq.Dim, hq.Value = f.dim, f.value
 	}
 	rows, err := s.Store.Rollups(ctx, rq)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -23,12 +24,15 @@ type sample struct {
 	ms     int64
 	node   string
 	domain string
+	from   string // sender domain; "" is sender.example
+	ip     string
 }
 
 // deliverySamples returns 1003 delivered events in the default 24h window of
 // testNow: i = 1..1000 takes i² ms (1 ms to 16.7 min, across every class of
 // the distribution) in hour 09+i%4, from node mta-0..2 by i%3, to gmail.com
-// (i%5 < 3) or outlook.com; three more, without a node, go to two small
+// (i%5 < 3) or outlook.com, from shop.example (even i) or news.example,
+// sent from 192.0.2.(1+i%7); three more, without a node, go to two small
 // domains.
 func deliverySamples(t *testing.T) []sample {
 	var out []sample
@@ -38,6 +42,8 @@ func deliverySamples(t *testing.T) []sample {
 			ms:     int64(i * i),
 			node:   []string{"mta-0", "mta-1", "mta-2"}[i%3],
 			domain: "outlook.com",
+			from:   []string{"shop.example", "news.example"}[i%2],
+			ip:     fmt.Sprintf("192.0.2.%d", 1+i%7),
 		}
 		if i%5 < 3 {
 			s.domain = "gmail.com"
@@ -58,7 +64,12 @@ func writeDeliverySamples(f *fixture, samples []sample) {
 	t := f.t
 	var evs []event.Event
 	for _, s := range samples {
-		evs = append(evs, ev(s.at, event.Delivered, s.domain, dt(s.ms), node(s.node)))
+		e := ev(s.at, event.Delivered, s.domain, dt(s.ms), node(s.node))
+		if s.from != "" {
+			e.FromAddress = "sender@" + s.from
+		}
+		e.SendingIP = s.ip
+		evs = append(evs, e)
 	}
 	evs = append(evs,
 		ev(at(t, "10:00:00"), event.Bounced, "gmail.com", dt(5), node("mta-0")),
@@ -287,6 +298,49 @@ func TestDeliveryTimeNode(t *testing.T) {
 	}
 	if res.Count != 0 || res.AvgMs != nil || res.P50Ms != nil || res.P99Ms != nil || res.Distribution[0].Count != 0 {
 		t.Errorf("unknown node: %+v, want zero count and null figures", res)
+	}
+}
+
+// TestDeliveryTimeFilters narrows the figures by sender domain, sending IP
+// and provider, each compared with the exact answer of the raw samples.
+func TestDeliveryTimeFilters(t *testing.T) {
+	f := newFixture(t)
+	samples := deliverySamples(t)
+	writeDeliverySamples(f, samples)
+	for _, c := range []struct {
+		query string
+		keep  func(sample) bool
+		field func(*DeliveryTimeResult) string
+		value string
+	}{
+		{"fromDomain=Shop.Example.", func(s sample) bool { return s.from == "shop.example" },
+			func(r *DeliveryTimeResult) string { return r.FromDomain }, "shop.example"},
+		{"sendingIp=192.0.2.3", func(s sample) bool { return s.ip == "192.0.2.3" },
+			func(r *DeliveryTimeResult) string { return r.SendingIP }, "192.0.2.3"},
+		{"provider=google", func(s sample) bool { return s.domain == "gmail.com" },
+			func(r *DeliveryTimeResult) string { return r.Provider }, "google"},
+	} {
+		t.Run(c.query, func(t *testing.T) {
+			res, err := f.svc.DeliveryTime(t.Context(), query(t, c.query))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.field(res) != c.value || res.Node != "" {
+				t.Errorf("filter echoed as %q (node %q), want %q", c.field(res), res.Node, c.value)
+			}
+			want := exactOf(filter(samples, c.keep))
+			if want.count < 100 {
+				t.Fatalf("only %d samples: the test data no longer exercises the filter", want.count)
+			}
+			checkSummary(t, res, want)
+			var trendCount int64
+			for _, p := range res.Trend {
+				trendCount += p.Count
+			}
+			if trendCount != want.count {
+				t.Errorf("trend counts sum to %d, want %d", trendCount, want.count)
+			}
+		})
 	}
 }
 

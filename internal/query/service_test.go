@@ -154,7 +154,10 @@ func TestServiceParamErrors(t *testing.T) {
 		{"deliveryTime", deliveryTime, "domainOffset=-1", "domainOffset", `must be an integer from 0 to 1000000, not "-1"`},
 		{"deliveryTime", deliveryTime, "domainOffset=x", "domainOffset", `not "x"`},
 		{"deliveryTime", deliveryTime, "node=a&node=b", "node", "at most once"},
-		{"deliveryTime", deliveryTime, "node=mta-1&step=5m", "step", "per-node delivery-time histograms are kept hourly and daily"},
+		{"deliveryTime", deliveryTime, "node=mta-1&step=5m", "step", `with "node" the delivery-time histograms are kept hourly and daily, so the step must be 1h or 1d, not 5m`},
+		{"deliveryTime", deliveryTime, "sendingIp=192.0.2.1&step=5m", "step", `with "sendingIp" the delivery-time histograms are kept hourly and daily`},
+		{"deliveryTime", deliveryTime, "node=mta-1&fromDomain=x.example", "fromDomain", `cannot be combined with "node"`},
+		{"deliveryTime", deliveryTime, "fromDomain=a&fromDomain=b", "fromDomain", "at most once"},
 		{"deliveryTime", deliveryTime, "node=mta-1&range=6h&step=5m", "step", `must be 1h or 1d, not 5m`},
 		{"deliveryTime", deliveryTime, "node=mta-1&range=1h", "", ""}, // an automatic 5m becomes 1h
 		{"deliveryTime", deliveryTime, "domainLimit=500&domainOffset=0&domainSort=p95", "", ""},

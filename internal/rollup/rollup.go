@@ -259,7 +259,7 @@ func HistByDim(dim string, res int64) bool {
 	switch dim {
 	case DimTotal:
 		return true
-	case DimMTANode, DimToDomain, DimProvider:
+	case DimMTANode, DimFromDomain, DimToDomain, DimSendingIP, DimProvider:
 		return res >= 3600
 	}
 	return false

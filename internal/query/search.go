@@ -40,6 +40,9 @@ var searchFields = []struct {
 	{"address", func(f *store.EventFilter) *string { return &f.Address }},
 	{"q", func(f *store.EventFilter) *string { return &f.Text }},
 	{"bounceCategory", func(f *store.EventFilter) *string { return &f.BounceCategory }},
+	{"mxHost", func(f *store.EventFilter) *string { return &f.MXHost }},
+	{"fromAddress", func(f *store.EventFilter) *string { return &f.FromAddress }},
+	{"toAddress", func(f *store.EventFilter) *string { return &f.ToAddress }},
 }
 
 // Search answers GET /api/v1/email/events: raw events in the requested
@@ -106,6 +109,10 @@ func parseEventFilter(v url.Values, s *Service) (store.EventFilter, error) {
 			return f, paramErr(p.param, "must be UTF-8 text without NUL characters")
 		}
 		*p.field(&f) = val
+	}
+	// 0 is "any": events that reported no status code are stored without one.
+	if f.StatusCode, err = parseInt(v, "statusCode", 0, 100, 999); err != nil {
+		return f, err
 	}
 	return f, nil
 }

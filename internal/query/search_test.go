@@ -19,9 +19,11 @@ func searchFixture(t *testing.T) *fixture {
 	f.write(
 		ev(at(t, "13:00:00"), event.Delivered, "a.example", node("mta-1"), func(e *event.Event) {
 			e.MessageID, e.QueueID, e.StatusMessage = "<m1@x>", "q1", "250 OK Accepted"
+			e.MXHost, e.StatusCode = "mx.a.example", 250
 		}),
 		ev(at(t, "13:10:00"), event.Deferred, "b.example", node("mta-2"), bounce("policy", "soft"), func(e *event.Event) {
 			e.MessageID, e.BounceMessage, e.SendingIP = "<m2@x>", "451 Greylisted, TRY later", "192.0.2.7"
+			e.StatusCode = 451
 		}),
 		ev(at(t, "13:20:00"), event.Bounced, "b.example", node("mta-2"), bounce("bad-mailbox", "hard"), func(e *event.Event) {
 			e.MessageID, e.ToAddress = "<m2@x>", "who@b.example"
@@ -56,6 +58,12 @@ func TestSearchFilters(t *testing.T) {
 		{"q=%27+OR+1%3D1+--", nil},
 		{"bounceCategory=bad-mailbox", []string{"bounced"}},
 		{"node=mta-9", nil},
+		{"mxHost=mx.a.example", []string{"delivered"}},
+		{"statusCode=451", []string{"deferred"}},
+		{"statusCode=550", nil},
+		{"toAddress=who%40b.example", []string{"bounced"}},
+		{"fromAddress=news%40Sender.example&eventType=delivered", []string{"delivered"}},
+		{"toAddress=news%40Sender.example", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {

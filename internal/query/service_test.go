@@ -107,6 +107,7 @@ func TestServiceParamErrors(t *testing.T) {
 	messageSize := func(s *Service, v url.Values) error { _, err := s.MessageSize(t.Context(), v); return err }
 	inbound := func(s *Service, v url.Values) error { _, err := s.Inbound(t.Context(), v); return err }
 	export := func(s *Service, v url.Values) error { _, err := s.NewExport(v); return err }
+	search := func(s *Service, v url.Values) error { _, err := s.Search(t.Context(), v); return err }
 	all := map[string]endpoint{"throughput": throughput, "stats": stats, "bounces": bounces,
 		"deliveryTime": deliveryTime, "messageSize": messageSize, "inbound": inbound}
 
@@ -182,6 +183,11 @@ func TestServiceParamErrors(t *testing.T) {
 		{"export", export, "format=ndjson&direction=up", "direction", `must be inbound or outbound, not "up"`},
 		{"export", export, "format=ndjson&from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z", "from", `must be before "to"`},
 		{"export", export, "format=ndjson&limit=1000000&q=x&cursor=ignored", "", ""},
+		{"search", search, "statusCode=abc", "statusCode", `must be an integer from 100 to 999, not "abc"`},
+		{"search", search, "statusCode=99", "statusCode", `not "99"`},
+		{"search", search, "statusCode=1000", "statusCode", `not "1000"`},
+		{"search", search, "statusCode=550&statusCode=551", "statusCode", "at most once"},
+		{"search", search, "mxHost=a&mxHost=b", "mxHost", "at most once"},
 	}
 	for _, tt := range specific {
 		t.Run(tt.name+"/"+tt.query, func(t *testing.T) {

@@ -160,8 +160,14 @@ type EventFilter struct {
 	SendingIP  string
 	MessageID  string
 	QueueID    string
-	// Address matches from_address or to_address exactly.
-	Address string
+	MXHost     string
+	// StatusCode is the SMTP reply code; 0 matches any.
+	StatusCode int
+	// Address matches from_address or to_address exactly; FromAddress and
+	// ToAddress match one side only.
+	Address     string
+	FromAddress string
+	ToAddress   string
 	// Text is a substring of status_message or bounce_message, matched
 	// ignoring the case of ASCII letters only, so that both dialects agree
 	// whatever their collation or locale.

@@ -238,6 +238,16 @@ describe('dashboard', () => {
     await page.press('input[name=node]', 'Enter');
     await page.waitForURL((u) => u.searchParams.get('node') === 'mta-02');
     await page.waitForFunction(() => document.querySelector('[data-gauge="Average"]')?.getAttribute('data-ms') === '3000'); // 2000 and 4000
+
+    // The API narrows by one filter at a time: a sender domain replaces the node.
+    await page.fill('input[name=fromDomain]', 'shop.example');
+    await page.press('input[name=fromDomain]', 'Enter');
+    await page.waitForURL((u) => u.searchParams.get('fromDomain') === 'shop.example' && !u.searchParams.has('node'));
+    await page.waitForFunction(() => document.querySelector('[data-gauge="Average"]')?.getAttribute('data-ms') === '5800'); // all five
+    assert.match(await page.textContent('[data-panel="gauges"]'), /5 deliveries from shop\.example/);
+    await page.fill('input[name=fromDomain]', 'elsewhere.example');
+    await page.press('input[name=fromDomain]', 'Enter');
+    await page.waitForFunction(() => document.querySelector('[data-panel="gauges"]')?.getAttribute('data-state') === 'empty');
   });
 
   test('Bounces shows the failure breakdowns and message sizes', async () => {

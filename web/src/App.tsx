@@ -21,12 +21,14 @@ interface NavItem {
   label: string;
   admin?: boolean;
   filters: ('node' | 'fromDomain')[];
+  /** exclusive: the API takes one of the filters at a time; setting one clears the others. */
+  exclusive?: boolean;
   range: boolean;
 }
 
 const NAV: NavItem[] = [
   { path: '/email-flow', label: 'Email Flow', filters: [], range: true },
-  { path: '/email-flow/performance', label: 'Performance', filters: ['node'], range: true },
+  { path: '/email-flow/performance', label: 'Performance', filters: ['node', 'fromDomain'], exclusive: true, range: true },
   { path: '/email-flow/queue', label: 'Queue', filters: [], range: false },
   { path: '/bounces', label: 'Bounces', filters: [], range: true },
   { path: '/logs', label: 'Logs', filters: [], range: true }, // its own form has every filter
@@ -156,7 +158,7 @@ function TopBar({ item }: { item?: NavItem }) {
     <header className="topbar">
       <h1>{item?.label ?? 'TinoMail Monitor'}</h1>
       <div className="topbar-controls">
-        {item && item.filters.length > 0 && <FilterBar fields={item.filters} />}
+        {item && item.filters.length > 0 && <FilterBar fields={item.filters} exclusive={item.exclusive} />}
         {item?.range && <TimeRangePicker />}
         {live !== 'idle' && (
           <span className={'live live-' + live} title="Live counter stream" data-live={live}>

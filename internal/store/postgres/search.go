@@ -37,11 +37,15 @@ func (s *Store) SearchEvents(ctx context.Context, f store.EventFilter, after *st
 	for _, c := range []struct{ col, val string }{
 		{"mta_node", f.MTANode}, {"from_domain", f.FromDomain}, {"to_domain", f.ToDomain},
 		{"sending_ip", f.SendingIP}, {"message_id", f.MessageID}, {"queue_id", f.QueueID},
-		{"bounce_category", f.BounceCategory},
+		{"bounce_category", f.BounceCategory}, {"mx_host", f.MXHost},
+		{"from_address", f.FromAddress}, {"to_address", f.ToAddress},
 	} {
 		if c.val != "" {
 			w.add(c.col+" = ?", c.val)
 		}
+	}
+	if f.StatusCode != 0 {
+		w.add("status_code = ?", f.StatusCode)
 	}
 	// The id indexes are partial (non-empty ids only): the planner cannot
 	// see that a bound parameter is not empty, and without the condition it

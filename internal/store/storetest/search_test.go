@@ -74,11 +74,15 @@ func matches(e event.Event, f store.EventFilter) bool {
 	for _, c := range [][2]string{
 		{string(f.Direction), string(e.Direction)}, {f.MTANode, e.MTANode}, {f.FromDomain, e.FromDomain},
 		{f.ToDomain, e.ToDomain}, {f.SendingIP, e.SendingIP}, {f.MessageID, e.MessageID},
-		{f.QueueID, e.QueueID}, {f.BounceCategory, e.BounceCategory},
+		{f.QueueID, e.QueueID}, {f.BounceCategory, e.BounceCategory}, {f.MXHost, e.MXHost},
+		{f.FromAddress, e.FromAddress}, {f.ToAddress, e.ToAddress},
 	} {
 		if c[0] != "" && c[0] != c[1] {
 			return false
 		}
+	}
+	if f.StatusCode != 0 && f.StatusCode != e.StatusCode {
+		return false
 	}
 	if f.Address != "" && f.Address != e.FromAddress && f.Address != e.ToAddress {
 		return false
@@ -165,9 +169,27 @@ func searchFilters(events []event.Event) map[string]store.EventFilter {
 		"text bounce":    with(func(f *store.EventFilter) { f.Text = "blocked" }),
 		"text non-ascii": with(func(f *store.EventFilter) { f.Text = "schön: Ärger" }),
 		"bounce cat":     with(func(f *store.EventFilter) { f.BounceCategory = "spam" }),
+		"mx host": with(func(f *store.EventFilter) {
+			f.MXHost = firstWith(events, func(e event.Event) bool { return e.MXHost != "" }).MXHost
+		}),
+		"status code": with(func(f *store.EventFilter) {
+			f.StatusCode = firstWith(events, func(e event.Event) bool { return e.StatusCode >= 400 }).StatusCode
+		}),
+		"only from": with(func(f *store.EventFilter) { f.FromAddress = events[8].FromAddress }),
+		"only to":   with(func(f *store.EventFilter) { f.ToAddress = events[5].ToAddress }),
 		"combined": {From: cut.From, To: cut.To, Types: []event.Type{event.Delivered, event.Deferred},
 			Direction: event.Outbound, MTANode: "mta-1", Text: "ok"},
 	}
+}
+
+// firstWith returns the first event that has what a filter looks for.
+func firstWith(events []event.Event, ok func(event.Event) bool) event.Event {
+	for _, e := range events {
+		if ok(e) {
+			return e
+		}
+	}
+	panic("storetest: no generated event fits")
 }
 
 func TestSearchEventsMatchesFilters(t *testing.T) {

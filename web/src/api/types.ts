@@ -58,6 +58,9 @@ export interface DeliveryTime {
   to: string;
   step: string;
   node?: string;
+  fromDomain?: string;
+  sendingIp?: string;
+  provider?: string;
   count: number;
   avgMs: number | null;
   p50Ms: number | null;

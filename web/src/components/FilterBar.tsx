@@ -1,5 +1,5 @@
 // Node and sender-domain filters, shown on the pages whose API takes them
-// (delivery-time: node; event search: node and fromDomain). Kept in the URL.
+// (delivery-time: node or fromDomain, one at a time). Kept in the URL.
 import { useEffect, useState } from 'react';
 import { setSearch, useLocation } from '../router';
 import { useQuery } from '@tanstack/react-query';
@@ -9,17 +9,19 @@ import { rangeFromSearch, rangeParams } from '../lib/timerange';
 
 const LABELS = { node: 'MTA node', fromDomain: 'Sender domain' } as const;
 
-export function FilterBar({ fields }: { fields: ('node' | 'fromDomain')[] }) {
+type Field = 'node' | 'fromDomain';
+
+export function FilterBar({ fields, exclusive = false }: { fields: Field[]; exclusive?: boolean }) {
   return (
     <div className="filters">
       {fields.map((f) => (
-        <FilterField key={f} name={f} />
+        <FilterField key={f} name={f} clears={exclusive ? fields.filter((o) => o !== f) : []} />
       ))}
     </div>
   );
 }
 
-function FilterField({ name }: { name: 'node' | 'fromDomain' }) {
+function FilterField({ name, clears }: { name: Field; clears: Field[] }) {
   const { search } = useLocation();
   const value = search.get(name) ?? '';
   const [draft, setDraft] = useState(value);
@@ -33,12 +35,18 @@ function FilterField({ name }: { name: 'node' | 'fromDomain' }) {
     staleTime: 60_000,
   });
   const listId = 'suggest-' + name;
+  // A value set here clears the filters it cannot be combined with.
+  const apply = (v: string) => {
+    const next: Record<string, string | null> = { [name]: v.trim() || null, cursor: null };
+    if (v.trim()) for (const c of clears) next[c] = null;
+    setSearch(next);
+  };
   return (
     <form
       className="filter"
       onSubmit={(e) => {
         e.preventDefault();
-        setSearch({ [name]: draft.trim() || null, cursor: null });
+        apply(draft);
       }}
     >
       <label>
@@ -49,7 +57,7 @@ function FilterField({ name }: { name: 'node' | 'fromDomain' }) {
           value={draft}
           placeholder="all"
           onChange={(e) => setDraft(e.target.value)}
-          onBlur={() => draft.trim() !== value && setSearch({ [name]: draft.trim() || null, cursor: null })}
+          onBlur={() => draft.trim() !== value && apply(draft)}
         />
       </label>
       <datalist id={listId}>

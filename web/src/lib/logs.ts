@@ -10,6 +10,8 @@ export const LOG_FILTERS = [
   { key: 'fromDomain', label: 'Sender domain' },
   { key: 'toDomain', label: 'Recipient domain' },
   { key: 'sendingIp', label: 'Sending IP' },
+  { key: 'mxHost', label: 'MX host' },
+  { key: 'statusCode', label: 'Status code' },
   { key: 'messageId', label: 'Message-ID' },
   { key: 'queueId', label: 'Queue ID' },
   { key: 'address', label: 'Address' },

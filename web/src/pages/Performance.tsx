@@ -1,5 +1,5 @@
 // Performance: delivery-time gauges, histogram, per-destination table and
-// trend, from /email/delivery-time (optionally for one MTA node).
+// trend, from /email/delivery-time (optionally for one MTA node or sender domain).
 import { useMemo, useState } from 'react';
 import { useDeliveryTime, useView } from '../api/queries';
 import { Panel } from '../components/Panel';
@@ -20,7 +20,7 @@ export function PerformancePage() {
   const { range, filters } = useView();
   const [sort, setSort] = useState<string>('count');
   const [offset, setOffset] = useState(0);
-  const q = useDeliveryTime(range, { node: filters.node, domainSort: sort, domainLimit: PAGE, domainOffset: offset });
+  const q = useDeliveryTime(range, { node: filters.node, fromDomain: filters.fromDomain, domainSort: sort, domainLimit: PAGE, domainOffset: offset });
   const d = q.data;
   const empty = d?.count === 0;
 
@@ -61,7 +61,8 @@ export function PerformancePage() {
               </div>
             ))}
             <p className="muted small">
-              {formatInt(d.count)} deliveries{d.node ? ` via ${d.node}` : ''}; percentiles within {Math.round(d.errorBound * 1000) / 10}%.
+              {formatInt(d.count)} deliveries{d.node ? ` via ${d.node}` : ''}
+              {d.fromDomain ? ` from ${d.fromDomain}` : ''}; percentiles within {Math.round(d.errorBound * 1000) / 10}%.
             </p>
           </div>
         )}

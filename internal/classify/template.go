@@ -78,6 +78,84 @@ func (t *templater) str(s string) {
 	t.out = append(t.out, s...)
 }
 
+// labelIndexFold returns where k starts in s as whole dot-separated labels,
+// ignoring case, or -1.
+func labelIndexFold(s, k string) int {
+	for i := 0; i+len(k) <= len(s); i++ {
+		if (i == 0 || s[i-1] == '.') && (i+len(k) == len(s) || s[i+len(k)] == '.') && strings.EqualFold(s[i:i+len(k)], k) {
+			return i
+		}
+	}
+	return -1
+}
+
+// randomCase reports whether a word of letters only looks like a random id
+// rather than a CamelCase name: ten letters or more, and a single
+// lower-case letter between upper-case ones ("XkZ", "…eGyPB"), which
+// CamelCase words ("OverQuotaPerm", "SpamAssassin") do not have.
+func randomCase(w string) bool {
+	if len(w) < 10 {
+		return false
+	}
+	upper := func(i int) bool { return i >= len(w) || 'A' <= w[i] && w[i] <= 'Z' }
+	for i := 1; i < len(w); i++ {
+		if !upper(i) && i < len(w) && upper(i-1) && upper(i+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// bracketed reports whether the token ending at text[j] is alone in
+// parentheses or square brackets.
+func (t *templater) bracketed(text string, j int) bool {
+	n := len(t.out)
+	if t.pending || n == 0 || j >= len(text) {
+		return false
+	}
+	return t.out[n-1] == '(' && text[j] == ')' || t.out[n-1] == '[' && text[j] == ']'
+}
+
+// manyUpper reports whether s is twelve letters or more, at least a quarter
+// of them and at least three upper case.
+func manyUpper(s string) bool {
+	if len(s) < 12 {
+		return false
+	}
+	upper := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case c < 'a' || c > 'z':
+			return false
+		}
+	}
+	return upper >= 3 && upper*4 >= len(s)
+}
+
+// innerUpper reports whether s has an upper-case letter after its first byte.
+func innerUpper(s string) bool {
+	for i := 1; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// afterEq reports whether the output so far ends with "=".
+func (t *templater) afterEq() bool {
+	return !t.pending && len(t.out) > 0 && t.out[len(t.out)-1] == '='
+}
+
+// afterIDKey reports whether the output so far ends with a key named like
+// an id and "=": "MxId=", "session_id=".
+func (t *templater) afterIDKey() bool {
+	n := len(t.out)
+	return !t.pending && n >= 3 && t.out[n-1] == '=' && (t.out[n-2]|0x20) == 'd' && (t.out[n-3]|0x20) == 'i'
+}
+
 func (t *templater) flush() {
 	if t.pending {
 		t.out = append(t.out, ' ')
@@ -100,6 +178,18 @@ func (t *templater) token(text string, i, j int) int {
 	tail := tok[len(core):]
 	if core == "" {
 		t.str(tok)
+		return j
+	}
+	// Ids that may be letters only, so that their shape does not tell: the
+	// value of a key ending in "id=" (Microsoft's "[MxId=…]"), Gmail's
+	// reference right before " - gsmtp" when in mixed case, unlike a last
+	// word, and a long word alone in brackets (Mail.ru's "RP-001 (…)") when
+	// a quarter or more of it is upper case, unlike "(SpamAssassin)"; the
+	// same for a parameter's value ("case?c=…&r=…", GMX).
+	if t.afterIDKey() || tail == "" && (strings.HasPrefix(text[j:], " - gsmtp") && innerUpper(core) ||
+		(t.bracketed(text, j) || t.afterEq()) && manyUpper(core)) {
+		t.str(PlaceholderID)
+		t.str(tail)
 		return j
 	}
 	if strings.IndexByte(core, '@') > 0 && isEmail(core) {
@@ -184,6 +274,13 @@ func (t *templater) word(w string) string {
 		if len(w) > len(k)+1 && w[len(w)-len(k)-1] == '.' && strings.EqualFold(w[len(w)-len(k):], k) {
 			return PlaceholderHost
 		}
+		// Quoted inside a longer name: "help/x.example.com.html".
+		if i := labelIndexFold(w, k); i >= 0 {
+			return w[:i] + PlaceholderDomain + w[i+len(k):]
+		}
+	}
+	if digits == 0 && letters == len(w) && randomCase(w) {
+		return PlaceholderID
 	}
 	if isHostname(w) {
 		if digits > 0 {

@@ -95,12 +95,12 @@ func (s *Service) BounceAnalysis(ctx context.Context, v url.Values) (*BounceResu
 	}
 	q := store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Direction: dir, EventTypes: failureTypes}
 	q.Dim = rollup.DimBounceCategory
-	cats, err := s.Store.Rollups(ctx, q)
+	cats, err := s.rollups(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: bounce analysis by category: %w", err)
 	}
 	q.Dim = rollup.DimBounceType
-	kinds, err := s.Store.Rollups(ctx, q)
+	kinds, err := s.rollups(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: bounce analysis by bounce type: %w", err)
 	}

@@ -78,7 +78,7 @@ var failureBreakdowns = []struct {
 // caller already read.
 func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.RollupQuery, cats []store.RollupRow, limit int) error {
 	q.Dim = rollup.DimResponse
-	responses, err := s.Store.Rollups(ctx, q)
+	responses, err := s.rollups(ctx, q)
 	if err != nil {
 		return fmt.Errorf("query: bounce analysis by response: %w", err)
 	}
@@ -114,7 +114,7 @@ func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.
 // values with the most, then reads every event of those values for the rate.
 func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim string, total int64, limit int) ([]FailureShare, error) {
 	q.Dim = dim
-	rows, err := s.Store.Rollups(ctx, q)
+	rows, err := s.rollups(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: bounce analysis by %s: %w", dim, err)
 	}
@@ -143,7 +143,7 @@ func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim st
 	for i, f := range list {
 		q.Values[i] = f.Name
 	}
-	all, err := s.Store.Rollups(ctx, q)
+	all, err := s.rollups(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: bounce analysis, events by %s: %w", dim, err)
 	}

@@ -36,7 +36,7 @@ func (s *Service) RecentDeferrals(ctx context.Context) (*DeferralReasons, error)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Store.Rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To,
+	rows, err := s.rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To,
 		Dim: rollup.DimBounceCategory, Direction: event.Outbound, EventTypes: []event.Type{event.Deferred}})
 	if err != nil {
 		return nil, fmt.Errorf("query: recent deferrals: %w", err)

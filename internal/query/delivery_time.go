@@ -175,11 +175,11 @@ func (s *Service) deliverySummary(ctx context.Context, res *DeliveryTimeResult, 
 		rq.Dim, rq.Values = f.dim, []string{f.value}
 		hq.Dim, hq.Value = f.dim, f.value
 	}
-	rows, err := s.Store.Rollups(ctx, rq)
+	rows, err := s.rollups(ctx, rq)
 	if err != nil {
 		return fmt.Errorf("query: delivery time: rollups: %w", err)
 	}
-	bins, err := s.Store.Histogram(ctx, hq)
+	bins, err := s.histogram(ctx, hq)
 	if err != nil {
 		return fmt.Errorf("query: delivery time: histogram: %w", err)
 	}

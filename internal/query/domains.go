@@ -121,7 +121,7 @@ func parseDomainPage(v url.Values) (domainPage, error) {
 func (s *Service) domainTable(ctx context.Context, w Window, dir event.Direction, p domainPage) (DomainTable, error) {
 	res := max(w.Step, time.Hour)
 	t := DomainTable{By: p.by.name, From: floor(w.From, res), To: ceil(w.To, res), Sort: p.sort, Offset: p.offset, Limit: p.limit}
-	rows, err := s.Store.Rollups(ctx, store.RollupQuery{Res: res, From: t.From, To: t.To,
+	rows, err := s.rollups(ctx, store.RollupQuery{Res: res, From: t.From, To: t.To,
 		Dim: p.by.dim, Direction: dir, EventTypes: delivered})
 	if err != nil {
 		return t, fmt.Errorf("query: delivery time by domain: %w", err)
@@ -188,7 +188,7 @@ func (s *Service) domainP95s(ctx context.Context, hq store.HistQuery, rows []Dom
 		}
 		dq := hq
 		dq.Value = rows[i].value
-		bins, err := s.Store.Histogram(ctx, dq)
+		bins, err := s.histogram(ctx, dq)
 		if err != nil {
 			return fmt.Errorf("query: delivery time to %s: %w", rows[i].Domain, err)
 		}

@@ -113,7 +113,7 @@ func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Win
 		bq := hq
 		bq.From = w.From.Add(time.Duration(i) * w.Step)
 		bq.To = bq.From.Add(w.Step)
-		bins, err := s.Store.Histogram(ctx, bq)
+		bins, err := s.histogram(ctx, bq)
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", bq.From.Format(time.RFC3339), err)
 		}

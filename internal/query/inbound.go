@@ -89,7 +89,7 @@ func (s *Service) Inbound(ctx context.Context, v url.Values) (*InboundResult, er
 	q := store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Direction: event.Inbound, ByBucket: true}
 	read := func(dim string) ([]store.RollupRow, error) {
 		q.Dim = dim
-		rows, err := s.Store.Rollups(ctx, q)
+		rows, err := s.rollups(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("query: inbound by %q: %w", dim, err)
 		}
@@ -200,7 +200,7 @@ func authCheck(w Window, rows []store.RollupRow, values []string, total int64) A
 }
 
 func (s *Service) spamScores(ctx context.Context, w Window) ([]ScoreBin, error) {
-	bins, err := s.Store.Histogram(ctx, store.HistQuery{Res: w.Step, From: w.From, To: w.To, Dim: rollup.DimTotal,
+	bins, err := s.histogram(ctx, store.HistQuery{Res: w.Step, From: w.From, To: w.To, Dim: rollup.DimTotal,
 		Metric: rollup.MetricSpamScore, Direction: event.Inbound})
 	if err != nil {
 		return nil, fmt.Errorf("query: inbound spam scores: %w", err)

@@ -72,12 +72,12 @@ func (s *Service) MessageSize(ctx context.Context, v url.Values) (*MessageSizeRe
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Store.Rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To,
+	rows, err := s.rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To,
 		Dim: rollup.DimTotal, Direction: dir, EventTypes: sizeTypes, ByBucket: true})
 	if err != nil {
 		return nil, fmt.Errorf("query: message size: rollups: %w", err)
 	}
-	bins, err := s.Store.Histogram(ctx, store.HistQuery{Res: w.Step, From: w.From, To: w.To,
+	bins, err := s.histogram(ctx, store.HistQuery{Res: w.Step, From: w.From, To: w.To,
 		Dim: rollup.DimTotal, Metric: rollup.MetricMessageSize, Direction: dir, EventTypes: sizeTypes})
 	if err != nil {
 		return nil, fmt.Errorf("query: message size: histogram: %w", err)

@@ -134,7 +134,7 @@ func (s *Service) Stats(ctx context.Context, v url.Values) (*StatsResult, error)
 	if by.name != "" {
 		dim = by.dim
 	}
-	rows, err := s.Store.Rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Dim: dim, Direction: dir})
+	rows, err := s.rollups(ctx, store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Dim: dim, Direction: dir})
 	if err != nil {
 		return nil, fmt.Errorf("query: stats by %q: %w", by.name, err)
 	}

@@ -72,7 +72,7 @@ func (s *Service) Throughput(ctx context.Context, v url.Values) (*ThroughputResu
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Store.Rollups(ctx, store.RollupQuery{
+	rows, err := s.rollups(ctx, store.RollupQuery{
 		Res: w.Step, From: w.From, To: w.To, Dim: by.dim,
 		Direction: dir, EventTypes: types, ByBucket: true,
 	})

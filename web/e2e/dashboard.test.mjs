@@ -146,6 +146,102 @@ describe('dashboard', () => {
     assert.deepEqual(byNode, { 'mta-01': 8, 'mta-02': 3 });
   });
 
+  test('Email Flow shows every source: the nodes and the ingest key with their counts', async () => {
+    // The answer the page got: its rate and "ago" are of its own asOf.
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sources');
+    await open('/email-flow?range=1h');
+    const shown = await (await answer).json();
+    await page.waitForSelector('[data-panel="sources"][data-state="ready"]');
+    // Every event so far: mta-01 3 delivered, 2 deferred, 2 bounced, 1 rejected and
+    // the old one; mta-02 2 delivered, 1 deferred; mx-01 6 inbound. All 18 through the
+    // harness's ingest key, none refused, all just now: none silent.
+    const want = { 'mta-01': 9, 'mta-02': 3, 'mx-01': 6 };
+    const api = await server.api('/sources');
+    for (const body of [api, shown]) {
+      assert.deepEqual(Object.fromEntries(body.nodes.map((n) => [n.name, n.events.total])), want);
+      assert.deepEqual(body.keys.map((k) => [k.name, k.events.total, k.rejected.total, k.status]), [['web-e2e-ingest', 18, 0, 'reporting']]);
+    }
+    assert.deepEqual([api.silent, api.silentAfterSeconds], [{ nodes: 0, keys: 0 }, 900]);
+
+    const rows = (kind) =>
+      page.$$eval(`[data-table="sources-${kind}"] tbody tr`, (trs) =>
+        trs.map((tr) => ({ source: tr.dataset.source, silent: tr.dataset.silent, status: tr.dataset.status, cells: [...tr.cells].map((c) => c.textContent) })),
+      );
+    // Nodes: name, last seen, last event, events/min, events (24 h), refused (24 h), status.
+    const nodes = await rows('nodes');
+    assert.deepEqual(
+      nodes.map((r) => [r.source, r.silent, r.status, r.cells[0], r.cells[4], r.cells[5], r.cells[6]]),
+      [
+        ['mta-01', 'false', 'reporting', 'mta-01', '9', '0', 'reporting'],
+        ['mta-02', 'false', 'reporting', 'mta-02', '3', '0', 'reporting'],
+        ['mx-01', 'false', 'reporting', 'mx-01', '6', '0', 'reporting'],
+      ],
+    );
+    for (const [i, n] of shown.nodes.entries()) {
+      assert.equal(nodes[i].cells[3], String(n.eventsPerMinute), n.name);
+      assert.ok(n.eventsPerMinute > 0, n.name);
+      assert.match(nodes[i].cells[1], /^\d.* ago$/, n.name);
+    }
+    // mta-01's newest event is the delivery of 5 minutes ago, shown in local time.
+    const local = (iso) => {
+      const d = new Date(iso);
+      const p = (n) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    };
+    assert.equal(Date.parse(api.nodes[0].lastEventTime), Date.parse(DELIVERED[0].time));
+    assert.equal(nodes[0].cells[2], local(DELIVERED[0].time));
+    // Keys: name, prefix, then the same columns.
+    const keys = await rows('keys');
+    assert.deepEqual(keys.map((r) => [r.source, r.silent, r.cells[0], r.cells[5], r.cells[6], r.cells[7]]), [['web-e2e-ingest', 'false', 'web-e2e-ingest', '18', '0', 'reporting']]);
+    assert.equal(keys[0].cells[1], api.keys[0].keyPrefix);
+    assert.ok(server.ingestKey.startsWith(api.keys[0].keyPrefix));
+    assert.equal(await page.$('[data-silent-count]'), null);
+  });
+
+  test('Sources marks a node that stopped sending as silent, with its refused events', async () => {
+    const quiet = await startServer({ args: ['--silent-after', '1s'] });
+    const v = await launch();
+    try {
+      // One stored and one refused event (an unknown type) from mta-quiet, then nothing.
+      const ev = outbound('delivered', { n: 1, ago: 2, node: 'mta-quiet' });
+      const r = await fetch(quiet.url + '/api/v1/events/ingest', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'x-api-key': quiet.ingestKey },
+        body: JSON.stringify([ev, { ...ev, eventType: 'exploded' }]),
+      });
+      assert.deepEqual([r.status, (await r.json()).rejected], [202, 1]);
+      // Refusals are written every 5 s; silence is 1 s after the last stored event.
+      const api = await quiet.waitFor(
+        'mta-quiet silent with its refusal counted',
+        async () => {
+          const b = await quiet.api('/sources');
+          const n = b.nodes.find((x) => x.name === 'mta-quiet');
+          return n?.silent && n.rejected.total === 1 ? b : null;
+        },
+        20_000,
+      );
+      assert.deepEqual(api.nodes.map((n) => [n.name, n.events.total, n.rejected.total, n.status]), [['mta-quiet', 1, 1, 'silent']]);
+      assert.deepEqual(api.silent, { nodes: 1, keys: 1 });
+
+      const vp = await v.context.newPage();
+      vp.on('pageerror', (e) => console.error('pageerror:', e.message));
+      await login(quiet, vp, { role: 'viewer' });
+      await vp.goto(quiet.url + '/email-flow');
+      await vp.waitForSelector('[data-panel="sources"][data-state="ready"]');
+      const row = (sel) => vp.$eval(sel, (tr) => ({ silent: tr.dataset.silent, status: tr.dataset.status, cells: [...tr.cells].map((c) => c.textContent) }));
+      const node = await row('[data-table="sources-nodes"] tr[data-source="mta-quiet"]');
+      assert.deepEqual([node.silent, node.status, node.cells[4], node.cells[5]], ['true', 'silent', '1', '1']);
+      assert.match(node.cells[6], /^silent for \d/);
+      const key = await row('[data-table="sources-keys"] tr[data-source="web-e2e-ingest"]');
+      assert.deepEqual([key.silent, key.status, key.cells[5], key.cells[6]], ['true', 'silent', '1', '1']);
+      assert.equal(await vp.getAttribute('[data-silent-count]', 'data-silent-count'), '2');
+      await vp.screenshot({ path: screenshotPath('sources-silent-light-1280'), fullPage: true });
+    } finally {
+      await v.close();
+      await quiet.stop();
+    }
+  });
+
   test('live counters change within a second of an ingest', async () => {
     await open('/email-flow?range=1h');
     await settled();
@@ -250,6 +346,36 @@ describe('dashboard', () => {
     await page.waitForFunction(() => document.querySelector('[data-panel="gauges"]')?.getAttribute('data-state') === 'empty');
   });
 
+  test('Performance groups the destinations by mailbox provider, kept in the URL', async () => {
+    await open('/email-flow/performance?range=1h');
+    await settled();
+    const rows = () => page.$$eval('[data-table="domains"] tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 3).map((c) => c.textContent)));
+    const firstHeader = () => page.textContent('[data-table="domains"] thead th >> nth=0');
+    assert.deepEqual(await rows(), [['gmail.com', '3', '1.67 s'], ['yahoo.com', '2', '12 s']]);
+    assert.equal(await firstHeader(), 'Destination');
+    assert.equal(await page.getAttribute('button[data-by="domain"]', 'aria-pressed'), 'true');
+    await page.click('button[data-by="provider"]');
+    await page.waitForURL((u) => u.searchParams.get('by') === 'provider' && u.searchParams.get('range') === '1h');
+    await page.waitForFunction(() => document.querySelector('[data-table="domains"] tbody tr td')?.textContent === 'google');
+    // gmail.com is google and yahoo.com yahoo (internal/provider): the same deliveries and averages.
+    assert.deepEqual(await rows(), [['google', '3', '1.67 s'], ['yahoo', '2', '12 s']]);
+    assert.equal(await firstHeader(), 'Provider');
+    assert.equal(await page.getAttribute('button[data-by="provider"]', 'aria-pressed'), 'true');
+    const api = await server.api('/email/delivery-time?range=1h&by=provider');
+    assert.equal(api.domains.by, 'provider');
+    assert.deepEqual(api.domains.rows.map((r) => [r.domain, r.count]), [['google', 3], ['yahoo', 2]]);
+    assert.equal(await page.getAttribute('[data-pager]', 'data-pager'), '1-2/2');
+    // The address alone gives the providers.
+    await open('/email-flow/performance?range=1h&by=provider');
+    await settled();
+    assert.deepEqual(await rows(), [['google', '3', '1.67 s'], ['yahoo', '2', '12 s']]);
+    // Back to domains: by leaves the address.
+    await page.click('button[data-by="domain"]');
+    await page.waitForURL((u) => !u.searchParams.has('by') && u.searchParams.get('range') === '1h');
+    await page.waitForFunction(() => document.querySelector('[data-table="domains"] tbody tr td')?.textContent === 'gmail.com');
+    assert.equal(await firstHeader(), 'Destination');
+  });
+
   test('Bounces shows the failure breakdowns and message sizes', async () => {
     await open('/bounces?range=1h');
     await settled();
@@ -268,6 +394,15 @@ describe('dashboard', () => {
     assert.deepEqual(await table('failures-mx_host'), [['mx.gmail.com', '3', '0', '2', '1'], ['mx.yahoo.com', '3', '2', '1', '0']]);
     assert.deepEqual(await table('failures-sending_ip'), [['192.0.2.10', '5', '2', '3', '0'], ['192.0.2.11', '1', '0', '0', '1']]);
     assert.deepEqual(await table('failures-mta_node'), [['mta-01', '5', '2', '2', '1'], ['mta-02', '1', '0', '1', '0']]);
+    // By mailbox provider: gmail.com is google, yahoo.com yahoo; the same rows as the API's byProvider.
+    assert.deepEqual(await table('failures-provider'), [['google', '3', '0', '2', '1'], ['yahoo', '3', '2', '1', '0']]);
+    assert.equal(await page.textContent('[data-table="failures-provider"] thead th >> nth=0'), 'Provider');
+    const outBa = await server.api('/email/bounce-analysis?range=1h&direction=outbound');
+    const providerRows = await page.$$eval('[data-table="failures-provider"] tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.deepEqual(
+      providerRows.map((r) => [r[0], r[1], r[5]]),
+      outBa.byProvider.map((p) => [p.name, String(p.failures), p.failureRate.toFixed(2).replace(/\.0+$/, '') + '%']),
+    );
     // Top replies, both directions, as the API normalizes them.
     const ba = await server.api('/email/bounce-analysis?range=1h');
     const replies = await page.$$eval('[data-table="bounce-responses"] tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));

@@ -1,16 +1,21 @@
 // Every API read of the dashboard, as TanStack Query hooks with the refresh
-// intervals of issue 7: throughput 30 s, queue 10 s, delivery metrics 60 s.
+// intervals of issue 7: throughput 30 s, queue 10 s, delivery metrics 60 s;
+// sources 30 s.
 // refetchIntervalInBackground stays false (the default), so no panel
 // refetches while the tab is hidden; coming back refetches what is stale.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { get } from './client';
 import { useLocation } from '../router';
 import { filtersFromSearch, rangeFromSearch, rangeKey, rangeParams, type Filters, type TimeRange } from '../lib/timerange';
-import type { BounceAnalysis, DeliveryTime, Inbound, MessageSize, QueueAnswer, SearchResult, Stats, Throughput, Trace } from './types';
+import type { BounceAnalysis, DeliveryTime, Inbound, MessageSize, QueueAnswer, SearchResult, SourcesAnswer, Stats, Throughput, Trace } from './types';
 
 export const THROUGHPUT_MS = 30_000;
 export const QUEUE_MS = 10_000;
 export const DELIVERY_MS = 60_000;
+// The server counts sources per minute and calls one silent after minutes
+// (--silent-after, 15 m by default): refreshing as often as throughput shows
+// a stopped plugin within half a minute of the server noticing.
+export const SOURCES_MS = 30_000;
 
 /** useView is the time range and filters of the current address. */
 export function useView(): { range: TimeRange; filters: Filters; key: string } {
@@ -52,6 +57,11 @@ export function useInbound(range: TimeRange) {
 
 export function useMessageSize(range: TimeRange, extra: Params) {
   return useApi<MessageSize>('/email/message-size', { ...rangeParams(range), ...extra }, DELIVERY_MS);
+}
+
+/** useSources is GET /sources: it takes no time range (its windows are the last 15 minutes and 24 hours). */
+export function useSources() {
+  return useApi<SourcesAnswer>('/sources', {}, SOURCES_MS);
 }
 
 export function useQueue() {

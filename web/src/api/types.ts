@@ -70,6 +70,10 @@ export interface DeliveryTime {
   distribution: Share[];
   trend: { time: string; count: number; avgMs: number | null; p95Ms: number | null }[];
   domains: {
+    from: string;
+    to: string;
+    /** by is what a row is: a recipient domain or a mailbox provider (google, microsoft…). */
+    by: 'domain' | 'provider';
     sort: string;
     offset: number;
     limit: number;
@@ -92,6 +96,8 @@ export interface BounceAnalysis {
   byMx: FailureShare[];
   bySendingIp: FailureShare[];
   byNode: FailureShare[];
+  /** byProvider is by recipient mailbox provider, outbound failures only. */
+  byProvider: FailureShare[];
   deferred: { total: number; byCategory: { category: string; count: number; percent: number }[]; topResponses: ResponseShare[] };
 }
 
@@ -201,6 +207,50 @@ export interface Trace {
     totalTimeMs: number;
   };
   truncated: boolean;
+}
+
+// GET /api/v1/sources (internal/source/report.go): is every MTA node and
+// ingest key still reporting?
+
+/** SourceCounts are events over the rate window, the last 24 hours and all time. */
+export interface SourceCounts {
+  window: number;
+  last24h: number;
+  total: number;
+}
+
+/** SourceStatus: never is "has sent nothing yet", revoked a revoked key (never silent). */
+export type SourceStatus = 'reporting' | 'silent' | 'never' | 'revoked';
+
+/** Source is one MTA node or API key. */
+export interface Source {
+  name: string;
+  keyId?: number;
+  keyPrefix?: string;
+  revoked?: boolean;
+  /** registered: a node of /api/v1/admin/nodes. */
+  registered?: boolean;
+  /** lastSeenAt is when the newest stored event was received (the server's clock). */
+  lastSeenAt: string | null;
+  /** lastEventTime is the newest event time stored (the MTA's clock). */
+  lastEventTime: string | null;
+  lastRejectedAt: string | null;
+  events: SourceCounts;
+  /** rejected are the events ingest refused with a field error. */
+  rejected: SourceCounts;
+  eventsPerMinute: number;
+  silent: boolean;
+  silentForSeconds?: number;
+  status: SourceStatus;
+}
+
+export interface SourcesAnswer {
+  asOf: string;
+  silentAfterSeconds: number;
+  rateWindow: { from: string; seconds: number };
+  silent: { nodes: number; keys: number };
+  nodes: Source[] | null;
+  keys: Source[] | null;
 }
 
 /** LiveFrame is the data of one "counters" SSE event. */

@@ -1,6 +1,6 @@
 // Bounces: failure types and categories with percentages, the top failure
-// replies, outbound failures by destination domain, MX host, sending IP and
-// node (all from /email/bounce-analysis), and message sizes.
+// replies, outbound failures by destination domain, mailbox provider, MX
+// host, sending IP and node (all from /email/bounce-analysis), and message sizes.
 import { useMemo } from 'react';
 import { useBounceAnalysis, useMessageSize, useView } from '../api/queries';
 import { Panel } from '../components/Panel';
@@ -113,28 +113,47 @@ export function BouncesPage() {
   );
 }
 
-const BREAKDOWNS: { key: 'byDomain' | 'byMx' | 'bySendingIp' | 'byNode'; id: string; title: string; column: string }[] = [
+// The provider table comes first and full width: the summary of the four
+// half-width tables under it (and five half-width panels would leave a hole).
+const BREAKDOWNS: { key: 'byDomain' | 'byProvider' | 'byMx' | 'bySendingIp' | 'byNode'; id: string; title: string; column: string; className?: string }[] = [
+  { key: 'byProvider', id: 'provider', title: 'By mailbox provider', column: 'Provider', className: 'span-2' },
   { key: 'byDomain', id: 'to_domain', title: 'By destination domain', column: 'Domain' },
   { key: 'byMx', id: 'mx_host', title: 'By MX host', column: 'MX host' },
   { key: 'bySendingIp', id: 'sending_ip', title: 'By sending IP', column: 'IP' },
   { key: 'byNode', id: 'mta_node', title: 'By MTA node', column: 'Node' },
 ];
 
-/** OutboundBreakdowns are the outbound failures by domain, MX, IP and node, from one bounce-analysis answer. */
+/** OutboundBreakdowns are the outbound failures by domain, provider, MX, IP and node, from one bounce-analysis answer. */
 function OutboundBreakdowns({ range }: { range: TimeRange }) {
   const q = useBounceAnalysis(range, { direction: 'outbound' });
   return (
     <>
       {BREAKDOWNS.map((b) => (
-        <FailureTable key={b.key} id={b.id} title={b.title} column={b.column} rows={q.data?.[b.key]} loading={q.isPending} error={q.error} />
+        <FailureTable key={b.key} id={b.id} title={b.title} column={b.column} className={b.className} rows={q.data?.[b.key]} loading={q.isPending} error={q.error} />
       ))}
     </>
   );
 }
 
-function FailureTable({ id, title, column, rows, loading, error }: { id: string; title: string; column: string; rows?: FailureShare[]; loading: boolean; error: unknown }) {
+function FailureTable({
+  id,
+  title,
+  column,
+  className,
+  rows,
+  loading,
+  error,
+}: {
+  id: string;
+  title: string;
+  column: string;
+  className?: string;
+  rows?: FailureShare[];
+  loading: boolean;
+  error: unknown;
+}) {
   return (
-    <Panel title={title} id={'failures-' + id} loading={loading} error={error} empty={rows?.length === 0} emptyText="No outbound failures in this time range.">
+    <Panel title={title} id={'failures-' + id} className={className} loading={loading} error={error} empty={rows?.length === 0} emptyText="No outbound failures in this time range.">
       <table className="table compact" data-table={'failures-' + id}>
         <thead>
           <tr>
@@ -149,7 +168,7 @@ function FailureTable({ id, title, column, rows, loading, error }: { id: string;
         <tbody>
           {rows?.map((r) => (
             <tr key={r.name}>
-              <td>{r.name}</td>
+              <td>{r.name || '(unknown)'}</td>
               <td className="num">{formatInt(r.failures)}</td>
               <td className="num">{formatInt(r.bounced)}</td>
               <td className="num">{formatInt(r.deferred)}</td>

@@ -1,9 +1,11 @@
 // Email Flow: counters for the range (live), throughput stacked areas, the
-// live emails-per-second sparkline and outbound traffic per MTA node.
+// live emails-per-second sparkline, outbound traffic per MTA node, and the
+// sources (is every node and ingest key still reporting?).
 // Outbound figures come from /email/stats and /email/throughput, inbound
-// ones from /email/inbound (which also counts greylisting, by spam action).
+// ones from /email/inbound (which also counts greylisting, by spam action),
+// sources from /sources.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useInbound, useStats, useThroughput, useView } from '../api/queries';
+import { useInbound, useSources, useStats, useThroughput, useView } from '../api/queries';
 import { Panel } from '../components/Panel';
 import { CountUp } from '../components/CountUp';
 import { Chart } from '../charts/Chart';
@@ -20,8 +22,8 @@ import {
   type Counters,
 } from '../lib/shape';
 import { useLiveFrames } from '../live';
-import type { LiveFrame } from '../api/types';
-import { formatInt, formatPercent } from '../lib/format';
+import type { LiveFrame, Source } from '../api/types';
+import { formatAgo, formatDuration, formatInt, formatPercent, formatTime } from '../lib/format';
 
 const OUT_ORDER = [
   { type: 'delivered', label: 'delivered' },
@@ -47,6 +49,7 @@ export function EmailFlowPage() {
       <ThroughputPanel />
       <InboundPanel />
       <ByNodePanel />
+      <SourcesPanel />
     </div>
   );
 }
@@ -173,5 +176,102 @@ function ByNodePanel() {
     <Panel title="Outbound by MTA node" id="by-node" className="span-2" loading={q.isPending} error={q.error} empty={q.data?.series.length === 0}>
       {option && <Chart option={option} label="Outbound by MTA node" />}
     </Panel>
+  );
+}
+
+/**
+ * SourcesPanel tells "no mail" from "the plugin stopped reporting": per MTA
+ * node and per ingest key, when it last sent, its rate, its refused events
+ * and whether the server calls it silent. Not tied to the time range: the
+ * API's windows are the last 15 minutes and 24 hours.
+ */
+function SourcesPanel() {
+  const q = useSources();
+  const d = q.data;
+  const nodes = d?.nodes ?? [];
+  const keys = d?.keys ?? [];
+  const silent = d ? d.silent.nodes + d.silent.keys : 0;
+  return (
+    <Panel
+      title="Sources"
+      id="sources"
+      className="span-2"
+      loading={q.isPending}
+      error={q.error}
+      empty={nodes.length === 0 && keys.length === 0}
+      emptyText="No MTA node has sent events and no API key has the ingest scope."
+      actions={
+        silent > 0 && (
+          <span className="badge src-silent" role="status" data-silent-count={silent}>
+            {silent} silent
+          </span>
+        )
+      }
+    >
+      {d && (
+        <>
+          <SourceTable kind="nodes" rows={nodes} asOf={d.asOf} />
+          <SourceTable kind="keys" rows={keys} asOf={d.asOf} />
+          <p className="muted small">
+            Silent: nothing stored for {formatDuration(d.silentAfterSeconds * 1000)} (--silent-after). Rate: events per minute since {formatTime(d.rateWindow.from)}.
+          </p>
+        </>
+      )}
+    </Panel>
+  );
+}
+
+function SourceTable({ kind, rows, asOf }: { kind: 'nodes' | 'keys'; rows: Source[]; asOf: string }) {
+  // "Ago" from the answer's asOf, not the browser's clock, which may be off.
+  const now = Date.parse(asOf);
+  return (
+    <table className="table compact" data-table={'sources-' + kind}>
+      <thead>
+        <tr>
+          <th>{kind === 'nodes' ? 'MTA node' : 'API key'}</th>
+          {kind === 'keys' && <th>Prefix</th>}
+          <th title="when its newest stored event was received">Last seen</th>
+          <th title="the newest event time it reported (the MTA's clock)">Last event</th>
+          <th className="num">Events/min</th>
+          <th className="num">Events (24 h)</th>
+          <th className="num" title="events ingest refused with a field error">Refused (24 h)</th>
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.length === 0 && (
+          <tr>
+            <td colSpan={kind === 'keys' ? 8 : 7} className="muted">
+              {kind === 'nodes' ? 'No MTA node has sent events yet.' : 'No API key has the ingest scope.'}
+            </td>
+          </tr>
+        )}
+        {rows.map((s) => (
+          <tr key={s.keyId ?? s.name} data-source={s.name} data-silent={s.silent} data-status={s.status}>
+            <td className="node">{s.name}</td>
+            {kind === 'keys' && (
+              <td>
+                <code>{s.keyPrefix ?? '—'}</code>
+              </td>
+            )}
+            <td title={formatTime(s.lastSeenAt)}>{formatAgo(s.lastSeenAt, now)}</td>
+            <td>{formatTime(s.lastEventTime)}</td>
+            <td className="num">{s.eventsPerMinute.toLocaleString('en-US', { maximumFractionDigits: 2 })}</td>
+            <td className="num" title={`${formatInt(s.events.total)} in all`}>
+              {formatInt(s.events.last24h)}
+            </td>
+            <td className={'num' + (s.rejected.last24h > 0 ? ' refused' : '')} title={`${formatInt(s.rejected.total)} in all`}>
+              {formatInt(s.rejected.last24h)}
+            </td>
+            <td>
+              <span className={'badge src-' + s.status}>
+                {s.status}
+                {s.silent && s.silentForSeconds != null && ` for ${formatDuration(s.silentForSeconds * 1000)}`}
+              </span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

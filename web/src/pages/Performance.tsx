@@ -1,7 +1,10 @@
 // Performance: delivery-time gauges, histogram, per-destination table and
 // trend, from /email/delivery-time (optionally for one MTA node or sender domain).
+// The table's rows are recipient domains or, with by=provider in the
+// address, mailbox providers (google, microsoft, yahoo…, other).
 import { useMemo, useState } from 'react';
 import { useDeliveryTime, useView } from '../api/queries';
+import { setSearch, useLocation } from '../router';
 import { Panel } from '../components/Panel';
 import { Chart } from '../charts/Chart';
 import { barOption, gaugeOption, trendOption } from '../charts/options';
@@ -15,14 +18,22 @@ const SORTS = [
   { key: 'p95', label: 'P95' },
 ] as const;
 const PAGE = 20;
+const GROUPINGS = [
+  { key: 'domain', label: 'Domain' },
+  { key: 'provider', label: 'Provider' },
+] as const;
 
 export function PerformancePage() {
   const { range, filters } = useView();
   const [sort, setSort] = useState<string>('count');
   const [offset, setOffset] = useState(0);
-  const q = useDeliveryTime(range, { node: filters.node, fromDomain: filters.fromDomain, domainSort: sort, domainLimit: PAGE, domainOffset: offset });
+  const { search } = useLocation();
+  const by = search.get('by') === 'provider' ? 'provider' : 'domain';
+  const q = useDeliveryTime(range, { node: filters.node, fromDomain: filters.fromDomain, by, domainSort: sort, domainLimit: PAGE, domainOffset: offset });
   const d = q.data;
   const empty = d?.count === 0;
+  // The header follows the answer, not the address: the previous rows stay on screen until the new ones arrive.
+  const byProvider = d?.domains.by === 'provider';
 
   const hist = useMemo(
     () => (d ? barOption(d.distribution.map((s) => s.label), d.distribution.map((s) => s.count), { name: 'deliveries', color: '#16a34a' }) : null),
@@ -73,7 +84,32 @@ export function PerformancePage() {
       <Panel title="Delivery-time trend" id="trend" loading={q.isPending} error={q.error} empty={empty}>
         {trend && <Chart option={trend} label="Delivery-time trend" />}
       </Panel>
-      <Panel title="By destination" id="domains" className="span-2" loading={q.isPending} error={q.error} empty={d?.domains.total === 0}>
+      <Panel
+        title="By destination"
+        id="domains"
+        className="span-2"
+        loading={q.isPending}
+        error={q.error}
+        empty={d?.domains.total === 0}
+        actions={
+          <div className="seg" role="group" aria-label="Rows by">
+            {GROUPINGS.map((g) => (
+              <button
+                type="button"
+                key={g.key}
+                data-by={g.key}
+                aria-pressed={by === g.key}
+                onClick={() => {
+                  setSearch({ by: g.key === 'domain' ? null : g.key }); // domain is the default: keep the address short
+                  setOffset(0);
+                }}
+              >
+                {g.label}
+              </button>
+            ))}
+          </div>
+        }
+      >
         {d && (
           <>
             <table className="table" data-table="domains">
@@ -89,7 +125,7 @@ export function PerformancePage() {
                           setOffset(0);
                         }}
                       >
-                        {s.label}
+                        {s.key === 'domain' && byProvider ? 'Provider' : s.label}
                         {sort === s.key ? (s.key === 'domain' ? ' ▲' : ' ▼') : ''}
                       </button>
                     </th>
@@ -99,7 +135,7 @@ export function PerformancePage() {
               <tbody>
                 {d.domains.rows.map((r) => (
                   <tr key={r.domain}>
-                    <td>{r.domain}</td>
+                    <td>{r.domain || '(unknown)'}</td>
                     <td className="num">{formatInt(r.count)}</td>
                     <td className={'num lat-' + latencyLevel(r.avgMs)}>{formatDuration(r.avgMs)}</td>
                     <td className={'num lat-' + latencyLevel(r.p95Ms)}>{formatDuration(r.p95Ms)}</td>

@@ -64,7 +64,8 @@ func BenchmarkQueriesAtScale(b *testing.B) {
 				bulkLoad(b, dataDir, dbURL, n)
 			}
 			s := startServerIn(b, dataDir, args...)
-			readKey := s.cliKey(b, "read", "read", args)
+			// A pre-loaded database keeps the keys of earlier runs: a new name each run.
+			readKey := s.cliKey(b, fmt.Sprintf("read-%d", time.Now().UnixNano()), "read", args)
 			if !direct {
 				ingestKey := s.cliKey(b, "load", "ingest", args)
 				rep, err := simulate.Run(context.Background(), simulate.Config{URL: "http://" + s.addr, APIKey: ingestKey,

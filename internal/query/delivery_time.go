@@ -185,12 +185,10 @@ func (s *Service) deliverySummary(ctx context.Context, res *DeliveryTimeResult, 
 	}
 	sums := bucketSums(w, rows)
 	var total rollup.Counts
-	has := make([]bool, len(sums))
-	for i, c := range sums {
+	for _, c := range sums {
 		total.Add(c)
-		has[i] = c.DtCount > 0
 	}
-	p95s, err := s.bucketQuantiles(ctx, hq, w, has, 0.95)
+	p95s, err := s.bucketQuantiles(ctx, hq, w, 0.95)
 	if err != nil {
 		return fmt.Errorf("query: delivery time trend: %w", err)
 	}

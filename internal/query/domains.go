@@ -180,19 +180,28 @@ func sortDomains(rows []DomainRow, by string) {
 }
 
 // domainP95s looks up the p95 of the rows that do not have it yet, with
-// hq's range and filters.
+// hq's range and filters, in one read.
 func (s *Service) domainP95s(ctx context.Context, hq store.HistQuery, rows []DomainRow) error {
-	return concurrently(ctx, len(rows), func(ctx context.Context, i int) error {
-		if rows[i].hasP95 {
-			return nil
+	at := map[string]int{}
+	for i, r := range rows {
+		if !r.hasP95 {
+			at[r.value] = i
+			hq.Values = append(hq.Values, r.value)
 		}
-		dq := hq
-		dq.Value = rows[i].value
-		bins, err := s.histogram(ctx, dq)
-		if err != nil {
-			return fmt.Errorf("query: delivery time to %s: %w", rows[i].Domain, err)
-		}
-		rows[i].P95Ms, rows[i].hasP95 = quantile(bins, 0.95), true
+	}
+	if len(hq.Values) == 0 {
 		return nil
-	})
+	}
+	hist, err := s.histograms(ctx, hq)
+	if err != nil {
+		return fmt.Errorf("query: delivery time per %s: %w", hq.Dim, err)
+	}
+	bins := map[string][]rollup.BinCount{}
+	for _, h := range hist {
+		bins[h.Value] = append(bins[h.Value], h.BinCount)
+	}
+	for v, i := range at {
+		rows[i].P95Ms, rows[i].hasP95 = quantile(bins[v], 0.95), true
+	}
+	return nil
 }

@@ -2,10 +2,7 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"sync"
-	"time"
 
 	"github.com/tinomail/tinomail/internal/rollup"
 	"github.com/tinomail/tinomail/internal/store"
@@ -18,15 +15,9 @@ import (
 var ErrorBound = math.Ceil((math.Sqrt(rollup.Growth)-1)*1000) / 1000
 
 // MaxTrendHistBuckets is the most buckets a trend gets per-bucket
-// percentiles for. The store sums histograms over a range, so each bucket's
-// percentile costs one query; beyond this many buckets a trend's percentiles
-// are null rather than a request making thousands of queries.
+// percentiles for: beyond it a trend's percentiles are null rather than a
+// request reading tens of thousands of histogram rows.
 const MaxTrendHistBuckets = 400
-
-// histConcurrency is how many per-bucket histogram queries run at once:
-// enough to hide the round trips of PostgreSQL without taking every
-// connection of a pool that other requests share.
-const histConcurrency = 4
 
 // Share is one class of a distribution: how many values fell in it and
 // their percentage of all values, to 2 decimals.
@@ -98,54 +89,27 @@ func average(sum, count int64) *float64 {
 }
 
 // bucketQuantiles returns the q-quantile of hq's histogram in every bucket
-// of w, nil for buckets where has is false (nothing to measure, so no query)
-// and for all of them when w has more than MaxTrendHistBuckets buckets.
-// hq gives everything but the range, which is each bucket's in turn.
-func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Window, has []bool, q float64) ([]*float64, error) {
+// of w, nil for buckets without values and for all of them when w has more
+// than MaxTrendHistBuckets buckets. hq gives everything but the range and
+// resolution, which are w's. One read returns the bins of every bucket.
+func (s *Service) bucketQuantiles(ctx context.Context, hq store.HistQuery, w Window, q float64) ([]*float64, error) {
 	out := make([]*float64, w.Len())
 	if w.Len() > MaxTrendHistBuckets {
 		return out, nil
 	}
-	err := concurrently(ctx, len(out), func(ctx context.Context, i int) error {
-		if !has[i] {
-			return nil
-		}
-		bq := hq
-		bq.From = w.From.Add(time.Duration(i) * w.Step)
-		bq.To = bq.From.Add(w.Step)
-		bins, err := s.histogram(ctx, bq)
-		if err != nil {
-			return fmt.Errorf("bucket %s: %w", bq.From.Format(time.RFC3339), err)
-		}
-		out[i] = quantile(bins, q)
-		return nil
-	})
-	return out, err
-}
-
-// concurrently runs fn for 0 ≤ i < n, histConcurrency at a time, and
-// returns the first error, cancelling the calls still to come. Each call
-// must write only its own i's results.
-func concurrently(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, histConcurrency)
-	var wg sync.WaitGroup
-	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
-				cancel(err)
-			}
-		})
+	hq.Res, hq.From, hq.To, hq.ByBucket = w.Step, w.From, w.To, true
+	rows, err := s.histograms(ctx, hq)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	return context.Cause(ctx)
+	bins := make([][]rollup.BinCount, w.Len())
+	for _, r := range rows {
+		if i := w.index(r.Bucket); i >= 0 {
+			bins[i] = append(bins[i], r.BinCount)
+		}
+	}
+	for i := range out {
+		out[i] = quantile(bins[i], q)
+	}
+	return out, nil
 }

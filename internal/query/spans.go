@@ -98,26 +98,38 @@ func (s *Service) rollups(ctx context.Context, q store.RollupQuery) ([]store.Rol
 
 // histogram is Store.Histogram summed over spans of coarser resolutions.
 func (s *Service) histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
+	q.Values, q.ByBucket = nil, false
+	rows, err := s.histograms(ctx, q)
+	return store.Bins(rows), err
+}
+
+// histograms is Store.Histograms, summed over spans of coarser resolutions
+// when the query wants one histogram per value rather than per bucket.
+func (s *Service) histograms(ctx context.Context, q store.HistQuery) ([]store.HistRow, error) {
 	spans := splitSpans(q.Res, q.From, q.To)
-	if len(spans) == 1 || !rollup.HistByDim(q.Dim, int64(spans[0].res/time.Second)) {
-		return s.Store.Histogram(ctx, q)
+	if q.ByBucket || len(spans) == 1 || !rollup.HistByDim(q.Dim, int64(q.Res/time.Second)) {
+		return s.Store.Histograms(ctx, q)
 	}
-	sums := map[int]int64{}
+	type key struct {
+		value string
+		bin   int
+	}
+	sums := map[key]int64{}
 	for _, sp := range spans {
 		part := q
 		part.Res, part.From, part.To = sp.res, sp.from, sp.to
-		bins, err := s.Store.Histogram(ctx, part)
+		rows, err := s.Store.Histograms(ctx, part)
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range bins {
-			sums[b.Bin] += b.Count
+		for _, r := range rows {
+			sums[key{r.Value, r.Bin}] += r.Count
 		}
 	}
-	out := make([]rollup.BinCount, 0, len(sums))
-	for bin, n := range sums {
-		out = append(out, rollup.BinCount{Bin: bin, Count: n})
+	out := make([]store.HistRow, 0, len(sums))
+	for k, n := range sums {
+		out = append(out, store.HistRow{Value: k.value, BinCount: rollup.BinCount{Bin: k.bin, Count: n}})
 	}
-	slices.SortFunc(out, func(a, b rollup.BinCount) int { return cmp.Compare(a.Bin, b.Bin) })
+	slices.SortFunc(out, func(a, b store.HistRow) int { return cmp.Or(cmp.Compare(a.Value, b.Value), cmp.Compare(a.Bin, b.Bin)) })
 	return out, nil
 }

@@ -81,6 +81,30 @@ type HistQuery struct {
 	Metric     string // rollup.MetricDeliveryTime or rollup.MetricMessageSize
 	Direction  event.Direction
 	EventTypes []event.Type
+	// For Histograms: Values selects several values of Dim at once in place
+	// of Value, and ByBucket asks for one histogram per bucket.
+	Values   []string
+	ByBucket bool
+}
+
+// HistRow is the count of one non-empty bin of the histogram of one value
+// (and one bucket, with ByBucket; Bucket is zero otherwise).
+type HistRow struct {
+	Bucket time.Time
+	Value  string
+	rollup.BinCount
+}
+
+// Bins returns the bins of histogram rows of a single histogram.
+func Bins(rows []HistRow) []rollup.BinCount {
+	if rows == nil {
+		return nil
+	}
+	out := make([]rollup.BinCount, len(rows))
+	for i, r := range rows {
+		out[i] = r.BinCount
+	}
+	return out
 }
 
 // Reader is what the query API needs.
@@ -88,6 +112,9 @@ type Reader interface {
 	Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error)
 	// Histogram returns the non-empty bins in ascending order.
 	Histogram(ctx context.Context, q HistQuery) ([]rollup.BinCount, error)
+	// Histograms returns the non-empty bins of several histograms in one
+	// read, ordered by bucket, value and bin.
+	Histograms(ctx context.Context, q HistQuery) ([]HistRow, error)
 	// CountEvents counts raw events in [from, to).
 	CountEvents(ctx context.Context, from, to time.Time) (int64, error)
 	Searcher

@@ -67,33 +67,57 @@ func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollu
 // Histogram returns the non-empty bins of one metric, summed over the range,
 // in ascending order.
 func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
+	q.Values, q.ByBucket = nil, false
+	rows, err := s.Histograms(ctx, q)
+	return store.Bins(rows), err
+}
+
+// Histograms returns the non-empty bins of the histograms of q's values
+// (per bucket with ByBucket), ordered by bucket, value and bin.
+func (s *Store) Histograms(ctx context.Context, q store.HistQuery) ([]store.HistRow, error) {
 	res, err := store.ResSeconds(q.Res)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: histogram: %w", err)
 	}
-	value := q.Value
-	if q.Dim == rollup.DimTotal {
-		value = ""
+	group := "value, bin"
+	if q.ByBucket {
+		group = "bucket, " + group
 	}
 	var w where
 	w.add("res = ?", res)
 	w.add("dim = ?", q.Dim)
 	w.add("metric = ?", q.Metric)
-	w.add("value = ?", value)
+	switch {
+	case q.Dim == rollup.DimTotal:
+		w.add("value = ?", "")
+	case len(q.Values) > 0:
+		w.in("value", q.Values)
+	default:
+		w.add("value = ?", q.Value)
+	}
 	w.add("bucket >= ?", store.CeilUnix(q.From, time.Second))
 	w.add("bucket < ?", store.CeilUnix(q.To, time.Second))
 	w.filters(q.Direction, q.EventTypes)
-	query := `SELECT bin, SUM(count)::bigint FROM rollup_hist WHERE ` + w.sql() +
-		` GROUP BY bin HAVING SUM(count) > 0 ORDER BY bin`
+	query := "SELECT " + group + ", SUM(count)::bigint FROM rollup_hist WHERE " + w.sql() +
+		" GROUP BY " + group + " HAVING SUM(count) > 0 ORDER BY " + group
 
 	rows, err := s.pool.Query(ctx, query, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: histogram of %s by %q at %s: %w", q.Metric, q.Dim, q.Res, err)
 	}
-	var out []rollup.BinCount
-	var b rollup.BinCount
-	_, err = pgx.ForEachRow(rows, []any{&b.Bin, &b.Count}, func() error {
-		out = append(out, b)
+	var out []store.HistRow
+	var r store.HistRow
+	var bucket int64
+	dest := []any{&r.Value, &r.Bin, &r.Count}
+	if q.ByBucket {
+		dest = append([]any{&bucket}, dest...)
+	}
+	_, err = pgx.ForEachRow(rows, dest, func() error {
+		row := r
+		if q.ByBucket {
+			row.Bucket = time.Unix(bucket, 0).UTC()
+		}
+		out = append(out, row)
 		return nil
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +70,66 @@ func TestRollupsFilters(t *testing.T) {
 		if _, err := s.Rollups(context.Background(), store.RollupQuery{Res: time.Minute, From: from, To: to}); err == nil {
 			t.Error("Rollups accepted a resolution that is not kept")
 		}
+	})
+}
+
+// TestHistograms reads several histograms at once, per bucket and per
+// value, and compares each with the raw events.
+func TestHistograms(t *testing.T) {
+	ForEachBackend(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		events := gen.Events(4, 4000, t0, 30*time.Hour)
+		writeAll(t, s, "s", events)
+		from, to := t0.Truncate(time.Hour), t0.Truncate(time.Hour).Add(30*time.Hour)
+		delivered := func(e event.Event) bool { return e.EventType == event.Delivered && e.DeliveryTimeMs != nil }
+		type key struct {
+			bucket time.Time
+			value  string
+			bin    int
+		}
+		check := func(t *testing.T, q store.HistQuery, keyOf func(e event.Event) (key, bool)) {
+			t.Helper()
+			counts := map[key]int64{}
+			for _, e := range events {
+				if k, ok := keyOf(e); ok && delivered(e) && !e.Time.Before(from) && e.Time.Before(to) {
+					k.bin = rollup.Bin(*e.DeliveryTimeMs)
+					counts[k]++
+				}
+			}
+			var want []store.HistRow
+			for k, n := range counts {
+				want = append(want, store.HistRow{Bucket: k.bucket, Value: k.value, BinCount: rollup.BinCount{Bin: k.bin, Count: n}})
+			}
+			slices.SortFunc(want, func(a, b store.HistRow) int {
+				return cmp.Or(a.Bucket.Compare(b.Bucket), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Bin, b.Bin))
+			})
+			got, err := s.Histograms(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("got %d rows, want %d; equal %v", len(got), len(want), reflect.DeepEqual(got, want))
+			}
+		}
+		hq := store.HistQuery{Res: time.Hour, From: from, To: to, Metric: rollup.MetricDeliveryTime, EventTypes: []event.Type{event.Delivered}}
+		t.Run("total per bucket", func(t *testing.T) {
+			q := hq
+			q.Dim, q.ByBucket = rollup.DimTotal, true
+			check(t, q, func(e event.Event) (key, bool) { return key{bucket: e.Time.Truncate(time.Hour)}, true })
+		})
+		values := []string{"to1.test", "to4.test", "to9.test"}
+		t.Run("values", func(t *testing.T) {
+			q := hq
+			q.Dim, q.Values = rollup.DimToDomain, values
+			check(t, q, func(e event.Event) (key, bool) { return key{value: e.ToDomain}, slices.Contains(values, e.ToDomain) })
+		})
+		t.Run("values per bucket", func(t *testing.T) {
+			q := hq
+			q.Dim, q.Values, q.ByBucket = rollup.DimToDomain, values, true
+			check(t, q, func(e event.Event) (key, bool) {
+				return key{bucket: e.Time.Truncate(time.Hour), value: e.ToDomain}, slices.Contains(values, e.ToDomain)
+			})
+		})
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tinomail/tinomail/internal/event"
 	"github.com/tinomail/tinomail/internal/rollup"
 	"github.com/tinomail/tinomail/internal/store"
@@ -100,10 +102,14 @@ func (s *Service) DeliveryTime(ctx context.Context, v url.Values) (*DeliveryTime
 	if f.param != "" {
 		*f.field(res) = f.value
 	}
-	if err := s.deliverySummary(ctx, res, w, dir, f); err != nil {
-		return nil, err
-	}
-	if res.Domains, err = s.domainTable(ctx, w, dir, page); err != nil {
+	// The figures and the domain table are independent reads.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.deliverySummary(gctx, res, w, dir, f) })
+	g.Go(func() (err error) {
+		res.Domains, err = s.domainTable(gctx, w, dir, page)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -19,6 +19,11 @@ var ErrorBound = math.Ceil((math.Sqrt(rollup.Growth)-1)*1000) / 1000
 // request reading tens of thousands of histogram rows.
 const MaxTrendHistBuckets = 400
 
+// readConcurrency is how many reads of one request run at once: enough to
+// use two or three cores, few enough to leave connections of a shared pool
+// (pgxpool's default is four) to the writer and to other requests.
+const readConcurrency = 3
+
 // Share is one class of a distribution: how many values fell in it and
 // their percentage of all values, to 2 decimals.
 type Share struct {

@@ -129,16 +129,23 @@ func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.
 	return nil
 }
 
-// failureShares reads the failures by one dimension, keeps the limit
-// values with the most, then reads every event of those values for the rate.
+// failureShares reads the events by one dimension, failures and the rest
+// in one read (the rest gives each value's failure rate), and keeps the
+// limit values with the most failures of q's event types.
 func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim string, total int64, limit int) ([]FailureShare, error) {
-	q.Dim = dim
+	failures := q.EventTypes
+	q.Dim, q.EventTypes = dim, nil
 	rows, err := s.rollups(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: bounce analysis by %s: %w", dim, err)
 	}
 	per := make(map[string]*FailureShare)
+	events := make(map[string]int64)
 	for _, r := range rows {
+		events[r.Value] += r.Count
+		if !slices.Contains(failures, r.EventType) {
+			continue
+		}
 		f := per[r.Value]
 		if f == nil {
 			f = &FailureShare{Name: r.Value}
@@ -155,21 +162,6 @@ func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim st
 		return cmp.Or(cmp.Compare(b.Failures, a.Failures), cmp.Compare(a.Name, b.Name))
 	})
 	list = list[:min(limit, len(list))]
-	if len(list) == 0 {
-		return list, nil
-	}
-	q.EventTypes, q.Values = nil, make([]string, len(list))
-	for i, f := range list {
-		q.Values[i] = f.Name
-	}
-	all, err := s.rollups(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("query: bounce analysis, events by %s: %w", dim, err)
-	}
-	events := make(map[string]int64, len(list))
-	for _, r := range all {
-		events[r.Value] += r.Count
-	}
 	for i := range list {
 		f := &list[i]
 		f.Events = events[f.Name]

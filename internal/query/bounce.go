@@ -3,13 +3,11 @@ package query
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/url"
 	"slices"
 	"time"
 
 	"github.com/tinomail/tinomail/internal/event"
-	"github.com/tinomail/tinomail/internal/rollup"
 	"github.com/tinomail/tinomail/internal/store"
 )
 
@@ -94,20 +92,8 @@ func (s *Service) BounceAnalysis(ctx context.Context, v url.Values) (*BounceResu
 		return nil, err
 	}
 	q := store.RollupQuery{Res: w.Step, From: w.From, To: w.To, Direction: dir, EventTypes: failureTypes}
-	q.Dim = rollup.DimBounceCategory
-	cats, err := s.rollups(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("query: bounce analysis by category: %w", err)
-	}
-	q.Dim = rollup.DimBounceType
-	kinds, err := s.rollups(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("query: bounce analysis by bounce type: %w", err)
-	}
 	res := &BounceResult{From: w.From, To: w.To, Step: w.StepName()}
-	res.ByType, res.ByCategory, res.Total = byCategory(cats)
-	res.ByBounceType = byBounceType(kinds, res.Total)
-	if err := s.addBreakdowns(ctx, res, q, cats, limit); err != nil {
+	if err := s.addBreakdowns(ctx, res, q, limit); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -75,38 +75,47 @@ var failureBreakdowns = []struct {
 	{rollup.DimProvider, func(r *BounceResult, l []FailureShare) { r.ByProvider = l }},
 }
 
-// addBreakdowns fills in the per-domain, per-MX, per-IP and per-node lists,
-// the top replies and the deferred reasons. cats are the category rows the
-// caller already read.
-func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.RollupQuery, cats []store.RollupRow, limit int) error {
-	// The breakdowns are independent reads of a few tens of milliseconds
-	// each over 30 days of a busy fleet: run them side by side, leaving the
-	// store's other connections to the writer and other requests.
+// addBreakdowns reads the failures by category, bounce type, reply and
+// each of failureBreakdowns, and fills in res.
+func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.RollupQuery, limit int) error {
+	// The reads are independent, each a few tens of milliseconds over 30
+	// days of a busy fleet: run them side by side, leaving the store's other
+	// connections to the writer and to other requests.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(readConcurrency)
-	var responses []store.RollupRow
-	g.Go(func() error {
-		rq := q
-		rq.Dim = rollup.DimResponse
-		var err error
-		if responses, err = s.rollups(gctx, rq); err != nil {
-			return fmt.Errorf("query: bounce analysis by response: %w", err)
-		}
-		return nil
-	})
+	read := func(dim, what string, into *[]store.RollupRow) {
+		g.Go(func() error {
+			rq := q
+			rq.Dim = dim
+			var err error
+			if *into, err = s.rollups(gctx, rq); err != nil {
+				return fmt.Errorf("query: bounce analysis by %s: %w", what, err)
+			}
+			return nil
+		})
+	}
+	var cats, kinds, responses []store.RollupRow
+	read(rollup.DimBounceCategory, "category", &cats)
+	read(rollup.DimBounceType, "bounce type", &kinds)
+	read(rollup.DimResponse, "response", &responses)
 	lists := make([][]FailureShare, len(failureBreakdowns))
 	for i, b := range failureBreakdowns {
 		g.Go(func() error {
 			var err error
-			lists[i], err = s.failureShares(gctx, q, b.dim, res.Total, limit)
+			lists[i], err = s.failureShares(gctx, q, b.dim, limit)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	res.ByType, res.ByCategory, res.Total = byCategory(cats)
+	res.ByBounceType = byBounceType(kinds, res.Total)
 	res.TopResponses = topResponses(responses, nil, res.Total, limit)
 	for i, b := range failureBreakdowns {
+		for j := range lists[i] {
+			lists[i][j].Percent = percent(lists[i][j].Failures, res.Total)
+		}
 		b.set(res, lists[i])
 	}
 	deferred := []event.Type{event.Deferred}
@@ -131,8 +140,9 @@ func (s *Service) addBreakdowns(ctx context.Context, res *BounceResult, q store.
 
 // failureShares reads the events by one dimension, failures and the rest
 // in one read (the rest gives each value's failure rate), and keeps the
-// limit values with the most failures of q's event types.
-func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim string, total int64, limit int) ([]FailureShare, error) {
+// limit values with the most failures of q's event types. Their Percent
+// of all failures is the caller's to set.
+func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim string, limit int) ([]FailureShare, error) {
 	failures := q.EventTypes
 	q.Dim, q.EventTypes = dim, nil
 	rows, err := s.rollups(ctx, q)
@@ -165,7 +175,6 @@ func (s *Service) failureShares(ctx context.Context, q store.RollupQuery, dim st
 	for i := range list {
 		f := &list[i]
 		f.Events = events[f.Name]
-		f.Percent = percent(f.Failures, total)
 		f.FailureRate = percent(f.Failures, f.Events)
 		f.Name = valueName(f.Name)
 	}

@@ -97,9 +97,10 @@ func randomCase(w string) bool {
 	if len(w) < 10 {
 		return false
 	}
+	// Past the end counts as upper case: "…yPB" ends like "…yP" would.
 	upper := func(i int) bool { return i >= len(w) || 'A' <= w[i] && w[i] <= 'Z' }
 	for i := 1; i < len(w); i++ {
-		if !upper(i) && i < len(w) && upper(i-1) && upper(i+1) {
+		if !upper(i) && upper(i-1) && upper(i+1) {
 			return true
 		}
 	}

@@ -166,7 +166,7 @@ func bulkLoad(b *testing.B, dataDir, dbURL string, n int64) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := benchload.Load(ctx, st, benchload.Config{Events: n, Seed: 1}); err != nil {
+	if _, err := benchload.Load(ctx, st, benchload.Config{Events: n, Seed: 1, Writers: 3}); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -169,4 +169,11 @@ func bulkLoad(b *testing.B, dataDir, dbURL string, n int64) {
 	if _, err := benchload.Load(ctx, st, benchload.Config{Events: n, Seed: 1, Writers: 3}); err != nil {
 		b.Fatal(err)
 	}
+	// As simulate --direct does: a store in use has statistics; right after
+	// a bulk load it has none until it is analyzed.
+	if a, ok := st.(store.Analyzer); ok {
+		if err := a.Analyze(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tinomail/tinomail/internal/benchload"
 	"github.com/tinomail/tinomail/internal/config"
 	"github.com/tinomail/tinomail/internal/simulate"
+	"github.com/tinomail/tinomail/internal/store"
 )
 
 func simulateCmd(ctx context.Context, args []string, env Env) error {
@@ -118,5 +119,12 @@ func simulateDirect(ctx context.Context, c simulate.Config, set map[string]bool,
 	stats, err := benchload.Load(ctx, st, cfg)
 	fmt.Fprintf(env.Stdout, "wrote %d events over the last %s in %s: %.0f events/s (seed %d)\n",
 		stats.Events, c.Backfill, stats.Elapsed.Round(time.Millisecond), stats.EventsPerSec(), cfg.Seed)
-	return err
+	if err != nil {
+		return err
+	}
+	if a, ok := st.(store.Analyzer); ok {
+		log.Info("simulate: gathering the database's statistics for the new rows")
+		return a.Analyze(ctx)
+	}
+	return nil
 }

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tinomail/tinomail/internal/store/postgres"
 	"github.com/tinomail/tinomail/internal/store/storetest"
+	"github.com/tinomail/tinomail/internal/store/storetest/gen"
 )
 
 func TestOpenMigratesOnceAndReopens(t *testing.T) {
@@ -130,4 +132,43 @@ func pool(t *testing.T, u string) *pgxpool.Pool {
 	}
 	t.Cleanup(p.Close)
 	return p
+}
+
+// TestAnalyzeGathersStatistics checks that Analyze leaves the planner
+// statistics of the partitioned tables, which autovacuum never gathers.
+func TestAnalyzeGathersStatistics(t *testing.T) {
+	ctx := context.Background()
+	u := storetest.PostgresURL(t)
+	s, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	evs := gen.Events(1, 500, gen.T0, time.Hour)
+	if _, err := s.WriteBatch(ctx, gen.Msgs("s", 1, evs, 50)); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	stats := func() (n int) {
+		t.Helper()
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()
+			AND tablename IN ('email_events', 'rollup_counts', 'rollup_hist')`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := stats(); n != 0 {
+		t.Fatalf("%d statistics rows before Analyze; the test needs none", n)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := stats(); n < 20 {
+		t.Errorf("%d statistics rows for the partitioned tables after Analyze, want one per column", n)
+	}
 }

@@ -77,10 +77,11 @@ func TestSplitSumsEqualFineSums(t *testing.T) {
 				}
 			}
 			hq := store.HistQuery{Res: res, From: from, To: to, Dim: rollup.DimTotal, Metric: rollup.MetricDeliveryTime, EventTypes: delivered}
-			want, err := f.db.Histogram(t.Context(), hq)
+			rows, err := f.db.Histograms(t.Context(), hq)
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := store.Bins(rows)
 			got, err := f.svc.histogram(t.Context(), hq)
 			if err != nil {
 				t.Fatal(err)

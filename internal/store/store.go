@@ -72,7 +72,8 @@ type RollupRow struct {
 	rollup.Counts
 }
 
-// HistQuery selects histogram bins of one metric, summed over a range.
+// HistQuery selects histogram bins of one metric over a range: summed over
+// it, or one histogram per bucket with ByBucket.
 type HistQuery struct {
 	Res        time.Duration
 	From, To   time.Time
@@ -81,8 +82,8 @@ type HistQuery struct {
 	Metric     string // rollup.MetricDeliveryTime or rollup.MetricMessageSize
 	Direction  event.Direction
 	EventTypes []event.Type
-	// For Histograms: Values selects several values of Dim at once in place
-	// of Value, and ByBucket asks for one histogram per bucket.
+	// Values selects several values of Dim at once in place of Value, and
+	// ByBucket asks for one histogram per bucket.
 	Values   []string
 	ByBucket bool
 }
@@ -110,8 +111,6 @@ func Bins(rows []HistRow) []rollup.BinCount {
 // Reader is what the query API needs.
 type Reader interface {
 	Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error)
-	// Histogram returns the non-empty bins in ascending order.
-	Histogram(ctx context.Context, q HistQuery) ([]rollup.BinCount, error)
 	// Histograms returns the non-empty bins of several histograms in one
 	// read, ordered by bucket, value and bin.
 	Histograms(ctx context.Context, q HistQuery) ([]HistRow, error)

@@ -61,14 +61,6 @@ func (s *Store) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollu
 	return out, nil
 }
 
-// Histogram returns the non-empty bins of one metric, summed over the range,
-// in ascending order.
-func (s *Store) Histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
-	q.Values, q.ByBucket = nil, false
-	rows, err := s.Histograms(ctx, q)
-	return store.Bins(rows), err
-}
-
 // Histograms returns the non-empty bins of the histograms of q's values
 // (per bucket with ByBucket), ordered by bucket, value and bin.
 func (s *Store) Histograms(ctx context.Context, q store.HistQuery) ([]store.HistRow, error) {

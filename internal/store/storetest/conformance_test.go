@@ -175,10 +175,11 @@ func TestHistogramAndCountEvents(t *testing.T) {
 					slices.SortFunc(want, func(a, b rollup.BinCount) int { return a.Bin - b.Bin })
 					q := c.q
 					q.Res, q.From, q.To = res, from, to
-					got, err := s.Histogram(ctx, q)
+					rows, err := s.Histograms(ctx, q)
 					if err != nil {
 						t.Fatal(err)
 					}
+					got := store.Bins(rows)
 					if len(want) == 0 || !reflect.DeepEqual(got, want) {
 						t.Errorf("got %v\nwant %v", got, want)
 					}

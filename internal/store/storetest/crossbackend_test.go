@@ -69,8 +69,8 @@ func TestBackendsAnswerAlike(t *testing.T) {
 						{Res: res, From: from, To: to, Dim: dim, Metric: metric, Direction: event.Inbound},
 						{Res: res, From: from, To: to, Dim: dim, Metric: metric, EventTypes: []event.Type{event.Delivered}},
 					} {
-						a, errA := lite.Histogram(ctx, q)
-						b, errB := pg.Histogram(ctx, q)
+						a, errA := lite.Histograms(ctx, q)
+						b, errB := pg.Histograms(ctx, q)
 						if errA != nil || errB != nil {
 							t.Fatalf("sqlite: %v, postgres: %v", errA, errB)
 						}
@@ -86,7 +86,7 @@ func TestBackendsAnswerAlike(t *testing.T) {
 		}
 	}
 	for _, s := range []store.Store{lite, pg} {
-		if _, err := s.Histogram(ctx, store.HistQuery{Res: time.Minute, Metric: rollup.MetricDeliveryTime}); err == nil {
+		if _, err := s.Histograms(ctx, store.HistQuery{Res: time.Minute, Metric: rollup.MetricDeliveryTime}); err == nil {
 			t.Errorf("%T: Histogram accepted a resolution that is not kept", s)
 		}
 	}

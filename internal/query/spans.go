@@ -96,7 +96,7 @@ func (s *Service) rollups(ctx context.Context, q store.RollupQuery) ([]store.Rol
 	return out, nil
 }
 
-// histogram is Store.Histogram summed over spans of coarser resolutions.
+// histogram is one histogram of q, summed over spans of coarser resolutions.
 func (s *Service) histogram(ctx context.Context, q store.HistQuery) ([]rollup.BinCount, error) {
 	q.Values, q.ByBucket = nil, false
 	rows, err := s.histograms(ctx, q)
